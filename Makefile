@@ -1,0 +1,40 @@
+# pybench: one entry point for set-up, the local demo, tests and the GKE workflow.
+# Every target sets up the virtualenv first; set-up is a no-op when pyproject.toml has not changed.
+
+# python3.12 may exist only as a pyenv version that is not the active one; find a working interpreter.
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 /usr/local/bin/python3.12; do \
+            $$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PYBENCH := $(BIN)/pybench
+
+SCENARIO ?= demo
+ACCELERATOR ?= nvidia-l4
+export ACCELERATOR MODEL_ID ENDPOINT PROJECT_ID REGION CLUSTER NAMESPACE
+
+.PHONY: setup demo test bench bootstrap destroy lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found; install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+demo: setup
+	$(PYBENCH) bench --target local --scenario $(SCENARIO)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check pybench tests benchmarks
+
+bench: setup
+	$(PYBENCH) bench --target gke --scenario $(SCENARIO)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

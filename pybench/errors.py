@@ -1,0 +1,45 @@
+"""Named exceptions. Library code raises these; the CLI turns each into one line and exit code 1."""
+
+
+class PybenchError(Exception):
+    """Base class: the message is a complete sentence a user can act on."""
+
+
+class UnknownAccelerator(PybenchError):
+    """The accelerator name is not in the catalog."""
+
+
+class ScenarioError(PybenchError):
+    """A scenario file is missing, malformed or invalid."""
+
+
+class OverrideError(PybenchError):
+    """A --set override names an unknown key or has a bad value."""
+
+
+class EndpointError(PybenchError):
+    """The model server endpoint is unreachable or serves no model."""
+
+
+class RunExists(PybenchError):
+    """A run with that id already exists."""
+
+
+class RunNotFound(PybenchError):
+    """No run with that id or directory."""
+
+
+class ReportError(PybenchError):
+    """A report file is missing or malformed."""
+
+
+class InvalidRun(PybenchError):
+    """The run finished but its numbers cannot be trusted."""
+
+
+class ToolError(PybenchError):
+    """An external tool (inference-perf, terraform) failed or is missing."""
+
+
+class SettingsError(PybenchError):
+    """A required setting is missing or has a bad value."""
