@@ -1,0 +1,153 @@
+"""`pybench bench --target local`: the real inference-perf as a subprocess against the built-in simulator (or any
+endpoint), with everything written to results/<run-id>/."""
+
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from pybench import endpoint as endpoints
+from pybench.accelerators import get_accelerator
+from pybench.errors import ReportError, RunExists
+from pybench.procs import StreamingProcess
+from pybench.progress import LiveProgress, RunProgress
+from pybench.render import (
+    RenderRequest, Storage, check_run_id, dump_yaml, load_scenario, new_run_id, planned_duration_s, planned_stages,
+    render_config,
+)
+from pybench.reports import load_run
+from pybench.results import RunResult
+from pybench.runrecord import RunRecord, now_iso, tool_versions, write_record
+from pybench.validity import MAX_FAILURE_RATIO, Verdict, judge
+
+CONFIG_FILE = "inference-perf-config.yaml"
+LOG_FILE = "inference-perf.log"
+
+
+@dataclass
+class LocalBench:
+    scenario: str = "demo"
+    accelerator: str = "nvidia-l4"
+    model: str | None = None
+    endpoint: str | None = None  # None: start the built-in simulator
+    tokenizer: str | None = None
+    run_id: str | None = None
+    results_dir: Path = Path("results")
+    overrides: list[str] = field(default_factory=list)
+    sim_overrides: dict[str, str] = field(default_factory=dict)
+    num_workers: int | None = None
+    max_failure_ratio: float = MAX_FAILURE_RATIO
+
+
+@dataclass
+class Outcome:
+    run_dir: Path
+    result: RunResult | None
+    verdict: Verdict
+
+
+@contextlib.contextmanager
+def _server(bench: LocalBench) -> Iterator[str]:
+    if bench.endpoint:
+        yield bench.endpoint
+        return
+    from pybench import simulator
+
+    with simulator.running(bench.accelerator, model=bench.model, overrides=bench.sim_overrides) as url:
+        yield url
+
+
+def run_local(bench: LocalBench, console: Console | None = None) -> Outcome:
+    """Validate everything, then run; every check that can fail happens before results/<run-id>/ is created."""
+    console = console or Console(stderr=True)
+    get_accelerator(bench.accelerator)
+    scenario = load_scenario(bench.scenario)
+    run_id = check_run_id(bench.run_id) if bench.run_id else new_run_id(scenario.name, bench.accelerator)
+    run_dir = (bench.results_dir / run_id).resolve()
+    if run_dir.exists():
+        raise RunExists(f"Run '{run_id}' already exists in {run_dir.parent}; choose another --run-id.")
+
+    tokenizer = bench.tokenizer
+    if not bench.endpoint and not tokenizer:
+        from pybench.simulator import TOKENIZER_DIR
+
+        tokenizer = str(TOKENIZER_DIR)
+    request = RenderRequest(
+        scenario=scenario, endpoint=bench.endpoint or "http://127.0.0.1:0", accelerator=bench.accelerator,
+        run_id=run_id, storage=Storage(local_path=str(run_dir)), model=bench.model, tokenizer=tokenizer,
+        num_workers=bench.num_workers, overrides=bench.overrides,
+    )
+    render_config(request)  # fail on a bad scenario or --set before starting anything
+
+    with _server(bench) as url:
+        request.endpoint = url
+        request.model = endpoints.preflight(url, bench.model)
+        config = render_config(request)
+        run_dir.mkdir(parents=True)
+        (run_dir / CONFIG_FILE).write_text(dump_yaml(config))
+        record = RunRecord(
+            run_id=run_id, scenario=scenario.name, target="local", accelerator=bench.accelerator,
+            model=request.model, endpoint=url, tool_versions=tool_versions(), started_at=now_iso(),
+            planned_stages=planned_stages(config),
+            extra={"simulator": not bench.endpoint, "scenario_file": str(scenario.path)},
+        )
+        write_record(run_dir, record)
+        progress = RunProgress(planned_stages(config), planned_duration_s(config))
+        exit_code, interrupted = _run_inference_perf(run_dir, url, progress, console, local_tokenizer=tokenizer)
+
+    try:
+        result: RunResult | None = load_run(run_dir)
+    except ReportError:
+        result = None
+    verdict = judge(result, exit_code, interrupted, max_failure_ratio=bench.max_failure_ratio)
+    record.ended_at, record.exit_code, record.reasons = now_iso(), exit_code, verdict.reasons
+    record.status = "interrupted" if interrupted else "succeeded" if verdict.valid else "invalid"
+    write_record(run_dir, record)
+    if result is not None:
+        result.record = vars(record)
+    return Outcome(run_dir=run_dir, result=result, verdict=verdict)
+
+
+def _run_inference_perf(
+    run_dir: Path, url: str, progress: RunProgress, console: Console, local_tokenizer: str | None
+) -> tuple[int, bool]:
+    """Run inference-perf to the end. On Ctrl-C, pass it on once so it writes the reports of what ran."""
+    env = dict(os.environ)
+    env.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    if local_tokenizer and Path(local_tokenizer).is_dir():
+        env["HF_HUB_OFFLINE"] = "1"
+    argv = [str(Path(sys.executable).with_name("inference-perf")), "--config_file", CONFIG_FILE]
+    child = StreamingProcess(argv, cwd=run_dir, env=env, log_path=run_dir / LOG_FILE)
+    stop = threading.Event()
+    poller = threading.Thread(target=_poll_requests, args=(url, progress, stop), daemon=True)
+    interrupted = False
+    try:
+        with LiveProgress(progress, console) as live:
+            poller.start()
+            while True:
+                try:
+                    return child.follow(live.feed), interrupted
+                except KeyboardInterrupt:
+                    if interrupted:
+                        child.kill()
+                        return child.proc.wait(), True
+                    interrupted = True
+                    console.print("Interrupted: letting inference-perf write the reports of what ran "
+                                  "(Ctrl-C again to stop at once).")
+                    child.interrupt()
+    finally:
+        stop.set()
+        child.close()
+
+
+def _poll_requests(url: str, progress: RunProgress, stop: threading.Event) -> None:
+    baseline = endpoints.completed_requests(url)
+    while not stop.wait(1.0):
+        done = endpoints.completed_requests(url)
+        if done is not None:
+            progress.requests_done = done - (baseline or 0)
