@@ -125,3 +125,209 @@ def report(run, results_dir):
     record = result.record
     verdict = judge(result, record.get("exit_code"), record.get("status") == "interrupted")
     _finish(result, verdict, path)
+
+
+# --- GKE Inference Quickstart: `pybench profiles ...` and `pybench compare RUN --giq` (pybench/quickstart/) ---
+
+_format_option = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+                              show_default=True, help="Output format.")
+_ttft_option = click.option("--target-ttft-ms", type=click.IntRange(min=1), help="Time-to-first-token target (ms).")
+_ntpot_option = click.option("--target-ntpot-ms", type=click.IntRange(min=1),
+                             help="Normalized time per output token target (ms): request latency / output tokens.")
+_pricing_option = click.option("--pricing-model", type=click.Choice(["spot", "on-demand", "1-year-cud", "3-years-cud"]),
+                               default="spot", show_default=True, help="Prices the costs are given at.")
+
+
+def _giq():
+    from pybench.quickstart.client import Giq
+
+    return Giq.from_env()
+
+
+@main.group(context_settings=CONTEXT_SETTINGS)
+def profiles() -> None:
+    """GKE Inference Quickstart: validated profiles, published benchmarks and optimized manifests.
+
+    Uses gkerecommender.googleapis.com with your application-default credentials; PYBENCH_GIQ_ENDPOINT points it
+    at another endpoint.
+
+    \b
+    Example:
+      pybench profiles list --model meta-llama/Llama-3.1-8B-Instruct --target-ntpot-ms 50
+    """
+
+
+@profiles.command("models")
+@click.option("--model", help="Show the model servers and versions for this model instead.")
+@_format_option
+def profiles_models(model, fmt):
+    """List the models GKE Inference Quickstart has profiles for.
+
+    \b
+    Example:
+      pybench profiles models
+      pybench profiles models --model google/gemma-3-27b-it
+    """
+    from pybench.quickstart import views
+
+    giq = _giq()
+    if model:
+        views.show_model_servers(model, giq.model_servers(model), fmt)
+    else:
+        views.show_models(giq.models(), fmt)
+
+
+@profiles.command("list")
+@click.option("--model", help="Only this model (Hugging Face id, e.g. meta-llama/Llama-3.1-8B-Instruct).")
+@click.option("--model-server", help="Only this model server (e.g. vllm).")
+@click.option("--model-server-version", help="Only this model server version.")
+@_ttft_option
+@_ntpot_option
+@_pricing_option
+@_format_option
+def profiles_list(model, model_server, model_server_version, target_ttft_ms, target_ntpot_ms, pricing_model, fmt):
+    """List profiles (model, server, accelerator) and the best throughput each reaches within the targets.
+
+    \b
+    Example:
+      pybench profiles list --model meta-llama/Llama-3.1-8B-Instruct --target-ttft-ms 500 --pricing-model on-demand
+    """
+    from pybench.quickstart import views
+
+    plist = _giq().profiles(model, model_server, model_server_version, target_ttft_ms, target_ntpot_ms)
+    views.show_profiles(plist, fmt, pricing_model, target_ttft_ms, target_ntpot_ms)
+
+
+@profiles.command("benchmarks")
+@click.option("--model", required=True, help="Model (Hugging Face id).")
+@click.option("--model-server", required=True, help="Model server (e.g. vllm).")
+@click.option("--model-server-version", help="Model server version (default: the latest).")
+@click.option("--instance-type", help="Only this machine type (e.g. g2-standard-24).")
+@_pricing_option
+@_format_option
+def profiles_benchmarks(model, model_server, model_server_version, instance_type, pricing_model, fmt):
+    """Show GIQ's published benchmark: TTFT, NTPOT, output tokens/s and cost at each request rate.
+
+    \b
+    Example:
+      pybench profiles benchmarks --model meta-llama/Llama-3.1-8B-Instruct --model-server vllm --format csv
+    """
+    from pybench.errors import NoProfile
+    from pybench.quickstart import views
+
+    giq = _giq()
+    data = giq.benchmarks(model, model_server, model_server_version, instance_type, pricing_model)
+    if not data:
+        from pybench.quickstart.client import no_profile_message
+
+        if instance_type:
+            have = sorted({p.instance_type for p in giq.benchmarks(model, model_server, model_server_version)})
+            raise NoProfile(f"GKE Inference Quickstart has no benchmark for {model} on {model_server} with "
+                            f"{instance_type}; instance types with one: {', '.join(have) or 'none'}.")
+        raise NoProfile(no_profile_message(model, model_server, "any accelerator", [], giq))
+    views.show_benchmarks(data, fmt, pricing_model)
+
+
+@profiles.command("manifest")
+@click.option("--model", required=True, help="Model (Hugging Face id).")
+@click.option("--model-server", required=True, help="Model server (e.g. vllm).")
+@click.option("--model-server-version", help="Model server version (default: the latest).")
+@click.option("--accelerator", envvar="ACCELERATOR", required=True, help="GKE accelerator [env ACCELERATOR].")
+@click.option("--namespace", help="Kubernetes namespace for the manifests (default: GIQ's, i.e. default).")
+@_ttft_option
+@_ntpot_option
+@click.option("--output-dir", type=click.Path(file_okay=False), default="manifests/generated", show_default=True,
+              help="Folder that receives <model>-<accelerator>/.")
+@click.option("--apply", "apply_", is_flag=True, help="Apply them to the current kubectl context and wait until ready.")
+@click.option("--context", help="kubeconfig context to apply to (default: the current one).")
+@click.option("--timeout", type=click.IntRange(min=1), default=1800, show_default=True,
+              help="Seconds to wait for the Deployment to become ready.")
+def profiles_manifest(model, model_server, model_server_version, accelerator, namespace, target_ttft_ms,
+                      target_ntpot_ms, output_dir, apply_, context, timeout):
+    """Write GIQ's optimized manifests (and its comments) to a folder; optionally apply them and wait.
+
+    With targets, GIQ adds a HorizontalPodAutoscaler that keeps them. Prints the endpoint URL to give to
+    `pybench bench --endpoint`.
+
+    \b
+    Example:
+      pybench profiles manifest --model meta-llama/Llama-3.1-8B-Instruct --model-server vllm \\
+        --accelerator nvidia-l4 --namespace bench --apply
+    """
+    from pathlib import Path
+
+    from pybench.quickstart.manifests import documents, write_manifests
+
+    ms = _giq().manifest(model, model_server, accelerator, namespace, target_ttft_ms, target_ntpot_ms,
+                         model_server_version)
+    written = write_manifests(ms, Path(output_dir))
+    click.echo(f"Wrote {len(written.files)} manifests and GIQ's comments to {written.directory}/")
+    for comment in ms.comments:
+        click.echo(f"  GIQ: {comment}")
+    if apply_:
+        from pybench.quickstart import deploy, views
+
+        api = deploy.kube_client(context)
+        docs = documents(ms)
+        for line in deploy.apply_documents(api, docs, namespace):
+            click.echo(f"  {line}")
+        try:
+            with views.rollout_progress() as on_update:
+                deploy.wait_for_deployments(api, deploy.deployments_in(docs, namespace), timeout, on_update)
+        except KeyboardInterrupt:
+            click.echo("Stopped following; the Deployment keeps rolling out (kubectl rollout status shows it).",
+                       err=True)
+            raise SystemExit(130) from None
+        click.echo("Deployment ready.")
+    if written.endpoint:
+        click.echo(f"Endpoint: {written.endpoint}")
+        click.echo(f"  pybench bench --target gke --endpoint {written.endpoint} --model {model} "
+                   f"--accelerator {accelerator}")
+
+
+@main.command()
+@click.argument("runs", nargs=-1, required=True, metavar="RUN...")
+@click.option("--giq", is_flag=True, help="Compare each run with GKE Inference Quickstart's published benchmark.")
+@click.option("--stat", type=click.Choice(["p50", "mean", "p90", "p95", "p99"]), default="p50", show_default=True,
+              help="Measured latency statistic set beside GIQ's figures.")
+@click.option("--match", type=click.Choice(["interpolate", "nearest"]), default="interpolate", show_default=True,
+              help="Read the published curve at each stage's achieved rate by interpolation or at the nearest rate.")
+@click.option("--model", help="Model, when run.json does not say.")
+@click.option("--model-server", help="Model server, when run.json does not say (e.g. vllm).")
+@click.option("--model-server-version", help="Model server version (default: run.json's, else GIQ's latest).")
+@click.option("--accelerator", help="Accelerator, when run.json's is not the one to compare with.")
+@click.option("--instance-type", help="Machine type of the published profile (e.g. g2-standard-24).")
+@click.option("--results-dir", envvar="PYBENCH_RESULTS", default="results", show_default=True, type=click.Path(),
+              help="Where run ids are looked up.")
+@_format_option
+def compare(runs, giq, stat, match, model, model_server, model_server_version, accelerator, instance_type,
+            results_dir, fmt):
+    """Compare runs: with GKE Inference Quickstart's published figures (--giq).
+
+    With --giq, each stage's TTFT and NTPOT (measured --stat) and output tokens/s sit beside GIQ's figures for the
+    run's model, model server and accelerator at the stage's achieved request rate, with the differences.
+
+    \b
+    Example:
+      pybench compare results/20261204-101500-sweep-nvidia-l4 --giq --model-server vllm
+    """
+    from pathlib import Path
+
+    from pybench.errors import PybenchError
+
+    if not giq:
+        raise PybenchError("Comparing runs with each other is not available yet; use --giq to compare with "
+                           "GKE Inference Quickstart's published figures.")
+    from pybench.quickstart import views
+    from pybench.quickstart.compare import compare_with_giq
+    from pybench.reports import load_run
+
+    client = _giq()
+    for run in runs:
+        path = Path(run)
+        if not path.is_dir() and (Path(results_dir) / run).is_dir():
+            path = Path(results_dir) / run
+        result = compare_with_giq(load_run(path), client, stat, match, model=model, model_server=model_server,
+                                  model_server_version=model_server_version, accelerator=accelerator,
+                                  instance_type=instance_type)
+        views.show_comparison(result, fmt)

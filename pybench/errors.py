@@ -43,3 +43,27 @@ class ToolError(PybenchError):
 
 class SettingsError(PybenchError):
     """A required setting is missing or has a bad value."""
+
+
+class QuickstartError(PybenchError):
+    """GKE Inference Quickstart (gkerecommender.googleapis.com) failed or refused a request."""
+
+
+class ApiNotEnabled(QuickstartError):
+    """The GKE Inference Quickstart API is not enabled in the caller's project."""
+
+
+class QuickstartAccessDenied(QuickstartError):
+    """The caller has no credentials, or no permission to use GKE Inference Quickstart."""
+
+
+class UnknownModel(QuickstartError):
+    """GKE Inference Quickstart has no model of that name."""
+
+
+class NoProfile(QuickstartError):
+    """GKE Inference Quickstart has no profile for that model, model server or accelerator."""
+
+
+class DeployError(PybenchError):
+    """Applying manifests failed, or the Deployment did not become ready."""
