@@ -35,13 +35,22 @@ def _requirements(ttft_ms: int | None, ntpot_ms: int | None) -> dict[str, int] |
     return req or None
 
 
+def _server_message(e: Any) -> str:
+    """The API's own message, without the method and URL that the REST transport puts in front of it."""
+    try:
+        return str(e.response.json()["error"]["message"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return str(getattr(e, "message", e))
+
+
 def _api_error(e: Any, what: str) -> QuickstartError:
-    """Turn a google.api_core exception into a named pybench error."""
+    """Turn a google.api_core exception (HTTP or gRPC flavoured) into a named pybench error."""
     from google.api_core import exceptions as gexc
 
-    if isinstance(e, gexc.PermissionDenied):
+    message = _server_message(e)
+    if isinstance(e, gexc.Forbidden):  # PermissionDenied is its gRPC-named subclass
         meta = e.metadata or {}
-        if e.reason == "SERVICE_DISABLED" or "has not been used in project" in (e.message or ""):
+        if e.reason == "SERVICE_DISABLED" or "has not been used in project" in message:
             project = str(meta.get("consumer", "")).removeprefix("projects/")
             where = f" in project {project}" if project else ""
             command = f"{ENABLE_COMMAND} --project {project}" if project else ENABLE_COMMAND
@@ -50,16 +59,15 @@ def _api_error(e: Any, what: str) -> QuickstartError:
                 "and retry in a minute."
             )
         return QuickstartAccessDenied(
-            f"Permission denied by GKE Inference Quickstart ({API}) while trying to {what}: {e.message} "
+            f"Permission denied by GKE Inference Quickstart ({API}) while trying to {what}: {message} "
             f"Check that the API is enabled (`{ENABLE_COMMAND}`) and that your account may use it."
         )
-    if isinstance(e, gexc.Unauthenticated):
+    if isinstance(e, gexc.Unauthorized):  # Unauthenticated is its gRPC-named subclass
         return QuickstartAccessDenied(
-            f"GKE Inference Quickstart ({API}) rejected the credentials: {e.message} "
+            f"GKE Inference Quickstart ({API}) rejected the credentials: {message} "
             "Run `gcloud auth application-default login`."
         )
-    code = getattr(e, "code", None)
-    return QuickstartError(f"GKE Inference Quickstart failed to {what}: {code} {getattr(e, 'message', e)}")
+    return QuickstartError(f"GKE Inference Quickstart failed to {what}: {getattr(e, 'code', '')} {message}")
 
 
 class Giq:
@@ -139,10 +147,10 @@ class Giq:
         )
 
     def _on_bad_request(self, e: Exception, model: str, what: str) -> QuickstartError:
-        """An INVALID_ARGUMENT or NOT_FOUND about a model the user named: say so if the model is unknown."""
+        """A 400 (INVALID_ARGUMENT) or 404 (NOT_FOUND) about a model the user named: say so if the model is unknown."""
         from google.api_core import exceptions as gexc
 
-        if isinstance(e, gexc.InvalidArgument | gexc.NotFound):
+        if isinstance(e, gexc.BadRequest | gexc.NotFound):
             self.check_model(model)
         return _api_error(e, what)
 
@@ -159,7 +167,7 @@ class Giq:
                         request={"model": model, "model_server": s}, timeout=TIMEOUT_S))
                     for s in servers
                 }
-            except (gexc.InvalidArgument, gexc.NotFound) as e:
+            except (gexc.BadRequest, gexc.NotFound) as e:
                 raise self._on_bad_request(e, model, what) from None
 
     # -- profiles and benchmarks -------------------------------------------------------------------------------
@@ -190,7 +198,7 @@ class Giq:
                     profiles.extend(profile_from_message(p) for p in page.profile)
                     if i == 0:
                         comments, ranges = page.comments, ranges_from_message(page.performance_range)
-            except (gexc.InvalidArgument, gexc.NotFound) as e:
+            except (gexc.BadRequest, gexc.NotFound) as e:
                 if model:
                     raise self._on_bad_request(e, model, what) from None
                 raise
@@ -221,7 +229,7 @@ class Giq:
         with self._call(what):
             try:
                 response = self._client.fetch_benchmarking_data(request=request, timeout=TIMEOUT_S)
-            except (gexc.InvalidArgument, gexc.NotFound) as e:
+            except (gexc.BadRequest, gexc.NotFound) as e:
                 raise self._on_bad_request(e, model, what) from None
         profiles = [profile_from_message(p) for p in response.profile]
         if not profiles:
@@ -261,7 +269,7 @@ class Giq:
         with self._call(what):
             try:
                 response = self._client.generate_optimized_manifest(request=request, timeout=TIMEOUT_S)
-            except (gexc.InvalidArgument, gexc.NotFound) as e:
+            except (gexc.BadRequest, gexc.NotFound) as e:
                 raise self._on_bad_request(e, model, what) from None
         return ManifestSet(
             model=model,

@@ -6,6 +6,7 @@ so a kind the cluster does not serve stops the apply before it starts.
 """
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ def kube_client(context: str | None = None) -> Any:
     from kubernetes import config
 
     try:
-        return config.new_client_from_config(context=context)
+        # KUBECONFIG is read now: the kubernetes package reads it once, at import
+        return config.new_client_from_config(config_file=os.environ.get("KUBECONFIG") or None, context=context)
     except (config.ConfigException, FileNotFoundError, TypeError) as kube_error:
         try:
             config.load_incluster_config()
