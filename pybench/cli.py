@@ -331,3 +331,30 @@ def compare(runs, giq, stat, match, model, model_server, model_server_version, a
                                   model_server_version=model_server_version, accelerator=accelerator,
                                   instance_type=instance_type)
         views.show_comparison(result, fmt)
+
+
+@main.command("sim")
+@click.option("--accelerator", envvar="ACCELERATOR", default="nvidia-l4", show_default=True,
+              help="Accelerator profile of the latency model (a GKE accelerator name).")
+@click.option("--model", envvar="MODEL_ID", default=None, help="Model id to serve [default: pybench/sim-llama-3.1-8b].")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Override a profile parameter, e.g. ttft_ms=200 or max_num_seqs=64 (repeatable).")
+def sim(accelerator: str, model: str | None, host: str, port: int, assignments: tuple[str, ...]) -> None:
+    """Serve the built-in vLLM-compatible simulator until Ctrl-C.
+
+    It answers /v1/completions and /v1/chat/completions (streaming or not), /v1/models, /health and /metrics, with
+    latencies from a continuous-batching model of the accelerator.
+
+    \b
+    Example:
+      pybench sim --accelerator nvidia-h100-80gb --port 8000 --set max_num_seqs=64
+    """
+    from pybench.accelerators import get_accelerator
+    from pybench.simulator import serve
+    from pybench.simulator.profiles import parse_assignments
+
+    get_accelerator(accelerator)
+    serve(accelerator, model=model, overrides=parse_assignments(assignments), host=host, port=port,
+          on_ready=lambda url: click.echo(f"pybench-sim listening on {url} (accelerator {accelerator})"))
