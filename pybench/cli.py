@@ -323,14 +323,15 @@ def compare(runs, giq, stat, match, model, model_server, model_server_version, a
     from pybench.reports import load_run
 
     client = _giq()
+    results = []
     for run in runs:
         path = Path(run)
         if not path.is_dir() and (Path(results_dir) / run).is_dir():
             path = Path(results_dir) / run
-        result = compare_with_giq(load_run(path), client, stat, match, model=model, model_server=model_server,
-                                  model_server_version=model_server_version, accelerator=accelerator,
-                                  instance_type=instance_type)
-        views.show_comparison(result, fmt)
+        results.append(compare_with_giq(load_run(path), client, stat, match, model=model, model_server=model_server,
+                                        model_server_version=model_server_version, accelerator=accelerator,
+                                        instance_type=instance_type))
+    views.show_comparisons(results, fmt)
 
 
 @main.command("sim")

@@ -54,6 +54,7 @@ def test_models_table_and_json(giq):
 
 def test_model_servers_of_a_model(giq):
     code, out = invoke("profiles", "models", "--model", LLAMA_8B, "--format", "json")
+    assert code == 0, out
     assert json.loads(out) == {"model": LLAMA_8B, "model_servers": {"tgi": ["3.2.3"], "vllm": ["v0.7.2", "v0.8.5"]}}
 
 
@@ -148,8 +149,8 @@ def test_manifest_apply_follows_the_deployment(giq, tmp_path, monkeypatch):
     assert out.strip().splitlines()[-3:] == [
         "Deployment ready.",
         "Endpoint: http://vllm-service.bench.svc.cluster.local:8000",
-        "  pybench bench --target gke --endpoint http://vllm-service.bench.svc.cluster.local:8000 "
-        "--model meta-llama/Llama-3.1-8B-Instruct --accelerator nvidia-l4",
+        ("  pybench bench --target gke --endpoint http://vllm-service.bench.svc.cluster.local:8000 "
+         "--model meta-llama/Llama-3.1-8B-Instruct --accelerator nvidia-l4"),
     ]
 
 
@@ -241,3 +242,14 @@ def test_compare_without_giq_is_not_available_yet(run_dir):
     code, out = invoke("compare", str(run_dir), str(run_dir))
     assert_one_line_error(code, out, "Comparing runs with each other is not available yet; use --giq to compare "
                                      "with GKE Inference Quickstart's published figures.")
+
+
+def test_compare_giq_several_runs_give_one_document(giq, run_dir):
+    code, out = invoke("compare", str(run_dir), str(run_dir), "--giq", "--format", "json")
+    assert code == 0, out
+    assert [d["run_id"] for d in json.loads(out)] == ["sweep-l4", "sweep-l4"]
+    code, out = invoke("compare", str(run_dir), str(run_dir), "--giq", "--format", "csv")
+    assert code == 0, out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 2 * 2 * 3  # runs x stages x metrics, under one header
+    assert rows[0]["metric"] == "ttft_ms" and float(rows[0]["measured"]) == pytest.approx(250.0)

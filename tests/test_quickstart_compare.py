@@ -131,3 +131,9 @@ def test_run_target_asks_for_the_flag_it_needs():
     with pytest.raises(QuickstartError) as e:
         run_target(run(model="m/model", accelerator="nvidia-l4"))
     assert str(e.value) == "run.json of run-1 does not say which model server it measured; pass --model-server."
+
+
+def test_a_zero_latency_counts_as_not_measured():
+    result = compare_run(run(stage(0, 2.0, 0.1, 0.0, 150)), profile())
+    assert result.stages[0].metrics[1].measured is None
+    assert result.stages[0].metrics[1].verdict == "n/a"

@@ -92,8 +92,9 @@ def published_at(points: tuple[PerfPoint, ...], rate: float, match: str = "inter
 
 
 def measured_ms(dist: Distribution, stat: str) -> float | None:
+    """The statistic in milliseconds; None when absent or zero (inference-perf writes 0.0 when it counted no tokens)."""
     value = dist.mean if stat == "mean" else dist.p(float(stat.removeprefix("p")))
-    return None if value is None else value * 1000.0
+    return value * 1000.0 if value else None
 
 
 def compare_stage(stage: StageResult, profile: Profile, stat: str, match: str) -> StageComparison | None:

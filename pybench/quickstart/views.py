@@ -160,6 +160,24 @@ def comparison_rows(c: GiqComparison) -> list[dict[str, Any]]:
     ]
 
 
+def comparison_document(c: GiqComparison) -> dict[str, Any]:
+    return {"run_id": c.run_id, "stat": c.stat, "profile": asdict(c.profile), "rows": comparison_rows(c),
+            "notes": c.notes}
+
+
+def show_comparisons(comparisons: list[GiqComparison], fmt: str) -> None:
+    """One table per run; JSON is one document (a list of them for several runs); CSV is one table of all rows."""
+    if fmt == "table":
+        for c in comparisons:
+            show_comparison(c, fmt)
+    elif fmt == "json":
+        docs = [comparison_document(c) for c in comparisons]
+        print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, default=str))
+    else:
+        rows = [r for c in comparisons for r in comparison_rows(c)]
+        render(rows, [Column(k, k) for k in rows[0]] if rows else [], fmt)
+
+
 def show_comparison(c: GiqComparison, fmt: str) -> None:
     rows = comparison_rows(c)
     for r in rows:
@@ -176,10 +194,8 @@ def show_comparison(c: GiqComparison, fmt: str) -> None:
         Column("verdict", "Verdict"),
         Column("match", "Published figure"),
     ]
-    document = {"run_id": c.run_id, "stat": c.stat, "profile": asdict(c.profile), "rows": comparison_rows(c),
-                "notes": c.notes}
     render(rows, cols, fmt, title=f"Run {c.run_id}: measured ({c.stat}) vs GKE Inference Quickstart", notes=c.notes,
-           document=document)
+           document=comparison_document(c))
 
 
 @contextmanager
