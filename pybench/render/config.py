@@ -15,7 +15,7 @@ import yaml
 from pybench.accelerators import get_accelerator
 from pybench.errors import OverrideError, ScenarioError
 
-MANIFESTS_DIR = Path(os.environ.get("PYBENCH_MANIFESTS", Path(__file__).resolve().parent.parent / "manifests"))
+MANIFESTS_DIR = Path(os.environ.get("PYBENCH_MANIFESTS", Path(__file__).resolve().parents[2] / "manifests"))
 SCENARIOS_DIR = MANIFESTS_DIR / "scenarios"
 RUN_ID_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -160,9 +160,8 @@ def render_config(req: RenderRequest) -> dict[str, Any]:
 def validate_config(config: dict[str, Any], source: str) -> None:
     """Check a config against inference-perf's pydantic models (which reject unknown keys)."""
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # its "PyTorch was not found" notice is noise here
-    from pydantic import ValidationError
-
     from inference_perf.config import read_config
+    from pydantic import ValidationError
 
     try:
         _validate_stages(config)
@@ -181,9 +180,8 @@ def validate_config(config: dict[str, Any], source: str) -> None:
 
 def _validate_stages(config: dict[str, Any]) -> None:
     """inference-perf converts each stage on its own, which loses the stage's index in error messages."""
-    from pydantic import ValidationError
-
     from inference_perf.config import ConcurrentLoadStage, StandardLoadStage, TraceSessionReplayLoadStage
+    from pydantic import ValidationError
 
     load = config.get("load") or {}
     stage_model = {"concurrent": ConcurrentLoadStage, "trace_session_replay": TraceSessionReplayLoadStage}.get(
@@ -191,7 +189,7 @@ def _validate_stages(config: dict[str, Any]) -> None:
     )
     for i, stage in enumerate(load.get("stages") or []):
         if not isinstance(stage, dict):
-            raise ValueError(f"field 'load.stages.{i}' must be a mapping such as {{rate: 2, duration: 30}}")
+            raise TypeError(f"field 'load.stages.{i}' must be a mapping such as {{rate: 2, duration: 30}}")
         try:
             stage_model(**stage)
         except ValidationError as e:
