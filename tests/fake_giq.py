@@ -311,7 +311,7 @@ def handle(data: GiqData, method: str, path: str, query: dict[str, str], body: d
     if (method, path) == ("POST", "/v1/optimizedManifest:generate"):
         info = body.get("modelServerInfo", {})
         model = _require_model(data, info.get("model"))
-        server, accel = info.get("modelServer"), body.get("acceleratorType")
+        server, accel = str(info.get("modelServer")), str(body.get("acceleratorType"))
         matches = [p for p in _select(data, model, server, None) if p["acceleratorType"] == accel]
         if not matches:
             raise ApiError(400, "INVALID_ARGUMENT", f"No profile found for {model}, {server} on {accel}.")

@@ -26,7 +26,7 @@ def output_dir(root: Path, model: str, accelerator: str) -> Path:
 
 def documents(ms: ManifestSet) -> list[dict[str, Any]]:
     """Every Kubernetes object in the set, parsed from GIQ's YAML, in GIQ's order."""
-    docs = []
+    docs: list[dict[str, Any]] = []
     for m in ms.manifests:
         docs.extend(d for d in yaml.safe_load_all(m.content) if isinstance(d, dict))
     return docs
