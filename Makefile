@@ -36,5 +36,13 @@ lint: setup
 bench: setup
 	$(PYBENCH) bench --target gke --scenario $(SCENARIO)
 
+# make bootstrap PROJECT_ID=... REGION=... CLUSTER=... [ACCELERATOR=... NODE_POOL=true]: Terraform in terraform/.
+bootstrap: setup
+	$(PYBENCH) bootstrap $(if $(filter true 1 yes,$(NODE_POOL)),--node-pool) $(if $(filter true 1 yes,$(PLAN)),--plan)
+
+# make destroy [DELETE_RESULTS=true [YES=true]]: pybench's Jobs/ConfigMaps, then terraform destroy (results kept).
+destroy: setup
+	$(PYBENCH) destroy $(if $(filter true 1 yes,$(DELETE_RESULTS)),--delete-results) $(if $(filter true 1 yes,$(YES)),--yes)
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -359,3 +359,127 @@ def sim(accelerator: str, model: str | None, host: str, port: int, assignments: 
     get_accelerator(accelerator)
     serve(accelerator, model=model, overrides=parse_assignments(assignments), host=host, port=port,
           on_ready=lambda url: click.echo(f"pybench-sim listening on {url} (accelerator {accelerator})"))
+
+
+@main.command()
+@click.option("--project-id", help="Google Cloud project of the cluster [env PROJECT_ID].")
+@click.option("--region", help="Cluster location, a region or a zone [env REGION].")
+@click.option("--cluster", help="Existing GKE cluster with Workload Identity [env CLUSTER].")
+@click.option("--namespace", help="Namespace for the benchmark Jobs [env NAMESPACE; default: pybench].")
+@click.option("--ksa", help="Kubernetes service account of the Jobs [env KSA; default: pybench].")
+@click.option("--bucket", help="Results bucket [env BUCKET; default: PROJECT_ID-pybench-results].")
+@click.option("--accelerator", help="GKE accelerator of the node pool and node selector [env ACCELERATOR; "
+              "default: nvidia-l4].")
+@click.option("--accelerator-count", envvar="ACCELERATOR_COUNT", type=click.IntRange(min=1), default=1,
+              show_default=True, help="Accelerator chips per node [env ACCELERATOR_COUNT].")
+@click.option("--node-pool/--no-node-pool", envvar="NODE_POOL", default=False, show_default=True,
+              help="Create an accelerator node pool [env NODE_POOL=true].")
+@click.option("--provisioning", envvar="PROVISIONING", default="on-demand", show_default=True,
+              type=click.Choice(["on-demand", "spot", "reservation", "queued"]),
+              help="Node pool capacity; queued is DWS flex-start [env PROVISIONING].")
+@click.option("--reservation", envvar="RESERVATION", help="Reservation for --provisioning reservation.")
+@click.option("--hf-token-secret", envvar="HF_TOKEN_SECRET",
+              help="Secret Manager secret with a Hugging Face token the Job may read [env HF_TOKEN_SECRET].")
+@click.option("--state-bucket", envvar="TF_STATE_BUCKET",
+              help="GCS bucket for shared Terraform state [env TF_STATE_BUCKET; default: local state].")
+@click.option("--plan", "plan_only", is_flag=True, help="Show what would change and apply nothing.")
+def bootstrap(project_id, region, cluster, namespace, ksa, bucket, accelerator, accelerator_count, node_pool,
+              provisioning, reservation, hf_token_secret, state_bucket, plan_only):
+    """Provision what benchmarks need on an existing GKE cluster, with Terraform.
+
+    Creates the results bucket, the namespace and service account of the inference-perf Job with Workload Identity
+    grants, and optionally an accelerator node pool. Terraform's output is shown as it runs; the outputs are saved
+    to .pybench/bootstrap.json, where `pybench bench --target gke` finds them. Running it again converges.
+
+    \b
+    Example:
+      pybench bootstrap --project-id my-project --region us-central1 --cluster bench \\
+        --accelerator nvidia-l4 --node-pool
+    """
+    from pybench.settings import resolve
+    from pybench.terraform import BootstrapConfig, TerraformDriver, require_settings
+
+    project_id = resolve("project_id", project_id).value
+    region = resolve("region", region).value
+    cluster = resolve("cluster", cluster).value
+    require_settings(project_id, region, cluster)
+    config = BootstrapConfig(
+        project_id=project_id, location=region, cluster_name=cluster,
+        namespace=resolve("namespace", namespace).value, ksa_name=resolve("ksa", ksa).value or "pybench",
+        bucket_name=resolve("bucket", bucket).value, hf_token_secret=hf_token_secret, node_pool=node_pool,
+        accelerator=resolve("accelerator", accelerator).value, accelerator_count=accelerator_count,
+        provisioning=provisioning, reservation_name=reservation,
+    )
+    config.check()
+    driver = TerraformDriver(echo=click.echo)
+    driver.init(state_bucket=state_bucket)
+    if plan_only:
+        changes = driver.plan(config)
+        click.echo("Plan only: nothing was applied." if changes else "No changes: the infrastructure is up to date.")
+        return
+    outputs = driver.apply(config)
+    from pybench.settings import bootstrap_outputs_path
+
+    click.echo(f"Saved outputs to {bootstrap_outputs_path()}: bucket {outputs.get('bucket_name')}, namespace "
+               f"{outputs.get('namespace')}, service account {outputs.get('ksa_name')}.")
+
+
+@main.command()
+@click.option("--delete-results", is_flag=True, help="Also delete the results bucket and every report in it.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before --delete-results deletes the reports.")
+@click.option("--skip-cleanup", is_flag=True,
+              help="Go on with terraform destroy when pybench's Jobs and ConfigMaps cannot be deleted (cluster "
+                   "unreachable); they go with the namespace if bootstrap created it.")
+@click.option("--project-id", help="Project, when .pybench/bootstrap.tfvars.json is missing [env PROJECT_ID].")
+@click.option("--region", help="Cluster location, when the saved variables are missing [env REGION].")
+@click.option("--cluster", help="Cluster, when the saved variables are missing [env CLUSTER].")
+def destroy(delete_results, yes, skip_cleanup, project_id, region, cluster):
+    """Remove what bootstrap made: pybench's Jobs and ConfigMaps first, then terraform destroy.
+
+    The results bucket and its reports are kept unless --delete-results is given and confirmed (or --yes).
+    When the cluster cannot be reached to delete the Jobs and ConfigMaps, destroy stops and says so; --skip-cleanup
+    goes on without them.
+
+    \b
+    Example:
+      pybench destroy
+      pybench destroy --delete-results --yes
+    """
+    import json
+
+    from pybench.cluster import ClusterUnreachable, delete_pybench_objects
+    from pybench.settings import resolve
+    from pybench.terraform import BootstrapConfig, TerraformDriver, require_settings, tfvars_path
+
+    driver = TerraformDriver(echo=click.echo)
+    if tfvars_path().is_file():
+        tfvars = json.loads(tfvars_path().read_text())
+    else:
+        config = BootstrapConfig(project_id=resolve("project_id", project_id).value,
+                                 location=resolve("region", region).value,
+                                 cluster_name=resolve("cluster", cluster).value,
+                                 namespace=resolve("namespace", None).value)
+        require_settings(config.project_id, config.location, config.cluster_name)
+        tfvars = config.tfvars()
+        driver.write_tfvars(config)
+    if delete_results and not yes:
+        click.confirm("Delete the results bucket and every report in it?", abort=True)
+    namespace = tfvars.get("namespace", "pybench")
+    try:
+        count = delete_pybench_objects(namespace)
+        click.echo(f"Deleted {count} pybench Job(s) and ConfigMap(s) in namespace {namespace}.")
+    except ClusterUnreachable as e:
+        if not skip_cleanup:
+            raise ClusterUnreachable(
+                f"{e} pybench's Jobs and ConfigMaps in namespace {namespace} were not deleted, so nothing was "
+                f"destroyed. Get cluster credentials (gcloud container clusters get-credentials "
+                f"{tfvars.get('cluster_name')} --location {tfvars.get('location')}) or rerun with --skip-cleanup."
+            ) from None
+        click.echo(f"Warning: {e} Skipping the Job and ConfigMap cleanup (--skip-cleanup).", err=True)
+    driver.init()
+    result = driver.destroy(delete_results=delete_results)
+    if result.kept_bucket:
+        click.echo(f"Kept the results bucket {result.kept_bucket} and its reports; "
+                   "`pybench destroy --delete-results` removes it.")
+    else:
+        click.echo("Destroyed everything pybench bootstrap made.")

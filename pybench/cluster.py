@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from pybench.errors import PybenchError
@@ -16,11 +17,12 @@ class ClusterUnreachable(PybenchError):
 def _api_client(api_client: Any = None) -> Any:
     if api_client is not None:
         return api_client
-    from kubernetes import client, config
-    from kubernetes.config.config_exception import ConfigException
+    from kubernetes import client, config  # type: ignore[import-untyped]
+    from kubernetes.config.config_exception import ConfigException  # type: ignore[import-untyped]
 
     try:
-        config.load_kube_config()
+        # KUBECONFIG is read now, not when the kubernetes package was imported.
+        config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
     except (ConfigException, OSError, TypeError) as kube_error:
         try:
             config.load_incluster_config()
@@ -36,8 +38,8 @@ def delete_pybench_objects(namespace: str, api_client: Any = None) -> int:
     the API server cannot be reached or answers with an error.
     """
     from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import HTTPError
+    from kubernetes.client.exceptions import ApiException  # type: ignore[import-untyped]
+    from urllib3.exceptions import HTTPError  # type: ignore[import-untyped]
 
     api = _api_client(api_client)
     batch, core = client.BatchV1Api(api), client.CoreV1Api(api)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_terraform import IsFlagged, Terraform
+from python_terraform import IsFlagged, Terraform  # type: ignore[import-untyped]
 
 from pybench.accelerators import get_accelerator
 from pybench.errors import SettingsError, ToolError

@@ -33,7 +33,7 @@ def driver(workdir) -> tuple[TerraformDriver, list[str]]:
 
 
 def config(**overrides) -> BootstrapConfig:
-    values = dict(project_id="demo-project", location="us-central1", cluster_name="bench")
+    values = {"project_id": "demo-project", "location": "us-central1", "cluster_name": "bench"}
     values.update(overrides)
     return BootstrapConfig(**values)
 

@@ -37,7 +37,7 @@ def tf(tmp_path_factory):
     env.pop("TF_PLUGIN_CACHE_DIR", None)
 
     def run(*args: str, cwd: Path = work) -> subprocess.CompletedProcess:
-        return subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True,
+        return subprocess.run(["terraform", *args, "-no-color"], check=False, cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=200)
 
     init = run("init", "-backend=false", "-input=false")

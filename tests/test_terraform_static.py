@@ -58,10 +58,11 @@ def tf_env(tmp_path: Path) -> dict[str, str]:
 
 @needs_terraform
 def test_terraform_fmt(tmp_path):
-    proc = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-diff", "-no-color"], cwd=ROOT / "terraform",
+    proc = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-diff", "-no-color"], check=False,
+                          cwd=ROOT / "terraform",
                           env=tf_env(tmp_path), capture_output=True, text=True)
     assert proc.returncode == 0, f"terraform fmt would change:\n{proc.stdout}{proc.stderr}"
-    proc = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-no-color", "tests/terraform"], cwd=ROOT,
+    proc = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-no-color", "tests/terraform"], check=False, cwd=ROOT,
                           env=tf_env(tmp_path), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -71,7 +72,7 @@ def test_checkov_finds_nothing(tmp_path):
     if not checkov.exists():
         pytest.skip("checkov is not installed (pip install -e '.[dev]')")
     proc = subprocess.run([str(checkov), "-d", "terraform", "--framework", "terraform", "--skip-download",
-                           "--compact", "--quiet", "--output", "json"], cwd=ROOT, capture_output=True, text=True,
+                           "--compact", "--quiet", "--output", "json"], check=False, cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "BC_SKIP_MAPPING": "TRUE"}, timeout=240)
     assert proc.returncode == 0, f"checkov failed:\n{proc.stdout[-4000:]}{proc.stderr[-2000:]}"
     import json
