@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import schemas  # noqa: E402
+import schemas
 
 HERE = Path(__file__).resolve().parent
 
