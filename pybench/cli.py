@@ -31,9 +31,12 @@ def main() -> None:
 
 
 def _console():
+    """Tables are wide: when stdout is a file or pipe, do not squeeze them into 80 columns."""
+    import sys
+
     from rich.console import Console
 
-    return Console()
+    return Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def _parse_pairs(items: tuple[str, ...], option: str) -> dict[str, str]:

@@ -1,0 +1,96 @@
+"""`pybench bench --target local` end to end: the real inference-perf against the built-in simulator."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from pybench.reports import load_run
+
+PYBENCH = str(Path(sys.executable).with_name("pybench"))
+TINY = str(FIXTURES / "scenarios" / "tiny.yaml")
+# A server whose answers are easy to predict: 200 ms to first token, 5 ms per decode step, prefill nearly free.
+KNOWN_LATENCY = ["ttft_ms=200", "decode_base_ms=5", "decode_ms_per_seq=0", "prefill_tokens_per_s=1000000"]
+
+
+def bench(results: Path, *args: str, **kw) -> subprocess.CompletedProcess:
+    argv = [PYBENCH, "bench", "--target", "local", "--scenario", TINY, "--results-dir", str(results), *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)
+
+
+def only_run(results: Path) -> Path:
+    (run_dir,) = results.iterdir()
+    return run_dir
+
+
+def sim_args(items):
+    return [a for item in items for a in ("--sim-set", item)]
+
+
+def test_a_local_run_measures_what_the_simulator_was_set_to_give(tmp_path):
+    proc = bench(tmp_path, "--run-id", "e2e", *sim_args(KNOWN_LATENCY))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run_dir = tmp_path / "e2e"
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["status"] == "succeeded" and record["exit_code"] == 0
+    assert record["tool_versions"]["inference-perf"] == "0.7.0"
+    assert record["model"] == "pybench/sim-llama-3.1-8b" and record["accelerator"] == "nvidia-l4"
+    for name in ("inference-perf-config.yaml", "inference-perf.log", "summary_lifecycle_metrics.json",
+                 "stage_0_lifecycle_metrics.json", "stage_1_lifecycle_metrics.json",
+                 "per_request_lifecycle_metrics.json"):
+        assert (run_dir / name).is_file(), name
+
+    result = load_run(run_dir)
+    assert [s.successes for s in result.stages] == [12, 12]
+    assert result.summary.failures == 0
+    for stage in result.stages:
+        assert 0.19 <= stage.ttft.p(50) <= 0.26, stage.ttft
+        assert 0.004 <= stage.tpot.p(50) <= 0.012, stage.tpot
+        assert stage.output_tokens.p(50) == 16 and stage.prompt_tokens.p(50) == 100
+    assert "TTFT ms" in proc.stdout and "Valid run." in proc.stdout
+
+
+def test_a_run_where_every_request_fails_is_invalid_and_kept(tmp_path):
+    # The simulator rejects prompts longer than its context: inference-perf still exits 0.
+    proc = bench(tmp_path, "--run-id", "broken", "--sim-set", "max_model_len=50")
+    assert proc.returncode == 1
+    assert "run broken is invalid: no request succeeded (24 failed)" in proc.stderr
+    record = json.loads((tmp_path / "broken" / "run.json").read_text())
+    assert record["status"] == "invalid" and record["exit_code"] == 0
+    assert (tmp_path / "broken" / "summary_lifecycle_metrics.json").is_file()
+    assert "INVALID RUN" in proc.stdout
+
+
+def test_ctrl_c_keeps_the_reports_of_what_ran(tmp_path):
+    argv = [PYBENCH, "bench", "--scenario", TINY, "--results-dir", str(tmp_path), "--run-id", "cut",
+            "--set", "load.stages.1.duration=60"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "cut" / "inference-perf.log"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "Stage 1 - run started" not in (log.read_text() if log.exists() else ""):
+        time.sleep(0.2)
+    time.sleep(1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out + err
+    assert "interrupted" in err
+    record = json.loads((tmp_path / "cut" / "run.json").read_text())
+    assert record["status"] == "interrupted"
+    result = load_run(tmp_path / "cut")
+    assert result.stages[0].successes == 12
+
+
+@pytest.mark.skipif(os.environ.get("PYBENCH_SKIP_DEMO") == "1", reason="explicitly disabled")
+def test_report_command_reprints_an_existing_run(tmp_path):
+    proc = bench(tmp_path, "--run-id", "again", *sim_args(KNOWN_LATENCY))
+    assert proc.returncode == 0
+    again = subprocess.run([PYBENCH, "report", "again", "--results-dir", str(tmp_path)], capture_output=True,
+                           text=True)
+    assert again.returncode == 0
+    assert "Run again" in again.stdout and "Valid run." in again.stdout
