@@ -97,8 +97,9 @@ def running(
     package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     with tempfile.TemporaryFile(mode="w+") as stderr:
+        # Its own session: a terminal Ctrl-C must not stop the server while inference-perf finishes its reports.
         child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
-                                 env=env)
+                                 env=env, start_new_session=True)
         try:
             deadline = time.monotonic() + timeout
             url = _read_ready_line(child, deadline, stderr)
