@@ -2,6 +2,8 @@
 PybenchError into one line on stderr with exit code 1. Heavy libraries are imported inside commands so that
 `pybench --help` stays fast."""
 
+import functools
+
 import click
 
 from pybench.errors import PybenchError
@@ -105,29 +107,73 @@ def _finish(result, verdict, run_dir) -> None:
         raise click.ClickException(f"run {run_dir.name} is invalid: {'; '.join(verdict.reasons)}.")
 
 
+def _analysis_options(command, results_dir: bool = True):
+    """Options shared by `report` and `compare` (run-vs-run)."""
+    options = [
+        click.option("--results-dir", envvar="PYBENCH_RESULTS", default="results", show_default=True,
+                     type=click.Path(), help="Where run ids are looked up."),
+    ] if results_dir else []
+    options += [
+        click.option("--slo", metavar="SPEC", help="Service-level objectives, e.g. ttft_p95=500ms,tpot_p95=50ms "
+                     "(metrics ttft, tpot, itl, ntpot, e2e; pNN, mean, median, max): highest rate meeting them "
+                     "and goodput per stage."),
+        click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Also write a self-contained HTML report with plots (opens offline)."),
+        click.option("--prices", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="YAML/JSON of USD per accelerator-hour laid over the packaged price table."),
+        click.option("--accelerators-count", type=click.IntRange(min=1),
+                     help="Accelerators serving the model, for cost [default: run.json's, else 1]."),
+        click.option("--warmup", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="SECONDS",
+                     help="Leave out requests sent in each stage's first SECONDS (needs per-request data)."),
+        click.option("--per-request/--no-per-request", default=True, show_default=True,
+                     help="Recompute exact percentiles from per_request_lifecycle_metrics.json when present."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _slo_spec(slo):
+    if slo is None:
+        return None
+    from pybench.analysis.slo import SloError, parse_slos
+
+    try:
+        parse_slos(slo)
+    except SloError as e:
+        raise click.BadParameter(str(e), param_hint="--slo") from None
+    return slo
+
+
+_analysis_format_option = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
+                                      default="table", show_default=True, help="Output format.")
+
+
 @main.command()
-@click.argument("run", metavar="RUN_DIR_OR_ID")
-@click.option("--results-dir", envvar="PYBENCH_RESULTS", default="results", show_default=True, type=click.Path(),
-              help="Where run ids are looked up.")
-def report(run, results_dir):
-    """Print the per-stage table and validity verdict of an existing run.
+@click.argument("runs", nargs=-1, required=True, metavar="RUN...")
+@_analysis_options
+@_analysis_format_option
+def report(runs, results_dir, slo, html_path, prices, accelerators_count, warmup, per_request, fmt):
+    """Analyse existing runs: per-stage metrics, verdict, insights, SLO capacity, goodput and cost.
+
+    Exits 1 when a run is invalid (its figures are printed anyway).
 
     \b
     Example:
       pybench report results/20261204-101500-demo-nvidia-l4-1a2b
+      pybench report RUN --slo ttft_p95=500ms,tpot_p95=50ms --html report.html
+      pybench report RUN_A RUN_B --format json --warmup 5 --prices my-prices.yaml
     """
-    from pathlib import Path
+    from pybench.analysis import commands
 
-    from pybench.reports import load_run
-    from pybench.validity import judge
-
-    path = Path(run)
-    if not path.is_dir() and (Path(results_dir) / run).is_dir():
-        path = Path(results_dir) / run
-    result = load_run(path)
-    record = result.record
-    verdict = judge(result, record.get("exit_code"), record.get("status") == "interrupted")
-    _finish(result, verdict, path)
+    req = commands.Request(runs=list(runs), results_dir=results_dir, slo=_slo_spec(slo), fmt=fmt, html=html_path,
+                           prices=prices, warmup_s=warmup, accelerators_count=accelerators_count,
+                           per_request=per_request)
+    text = commands.report(req, _console())
+    if text is not None:
+        click.echo(text)
+    if req.invalid:
+        raise click.ClickException(f"run {', '.join(req.invalid)} is invalid (see the verdict).")
 
 
 # --- GKE Inference Quickstart: `pybench profiles ...` and `pybench compare RUN --giq` (pybench/quickstart/) ---
@@ -302,10 +348,17 @@ def profiles_manifest(model, model_server, model_server_version, accelerator, na
 @click.option("--instance-type", help="Machine type of the published profile (e.g. g2-standard-24).")
 @click.option("--results-dir", envvar="PYBENCH_RESULTS", default="results", show_default=True, type=click.Path(),
               help="Where run ids are looked up.")
-@_format_option
+@_analysis_format_option
+@click.option("--noise-threshold", type=click.FloatRange(min=0), default=0.10, show_default=True,
+              help="Without per-request samples, a difference counts as real above this share of the baseline.")
+@functools.partial(_analysis_options, results_dir=False)
 def compare(runs, giq, stat, match, model, model_server, model_server_version, accelerator, instance_type,
-            results_dir, fmt):
-    """Compare runs: with GKE Inference Quickstart's published figures (--giq).
+            results_dir, fmt, noise_threshold, slo, html_path, prices, accelerators_count, warmup, per_request):
+    """Compare runs with each other, or with GKE Inference Quickstart's published figures (--giq).
+
+    Without --giq, the runs' stages (matched by requested rate) sit side by side with deltas against the first run;
+    a delta is called better/worse only when it is larger than run-to-run noise: 95% confidence intervals from
+    per-request samples when both runs have them, else --noise-threshold.
 
     With --giq, each stage's TTFT and NTPOT (measured --stat) and output tokens/s sit beside GIQ's figures for the
     run's model, model server and accelerator at the stage's achieved request rate, with the differences.
@@ -313,14 +366,25 @@ def compare(runs, giq, stat, match, model, model_server, model_server_version, a
     \b
     Example:
       pybench compare results/20261204-101500-sweep-nvidia-l4 --giq --model-server vllm
+      pybench compare RUN_A RUN_B --slo ttft_p95=500ms --html compare.html
     """
     from pathlib import Path
 
-    from pybench.errors import PybenchError
-
     if not giq:
-        raise PybenchError("Comparing runs with each other is not available yet; use --giq to compare with "
-                           "GKE Inference Quickstart's published figures.")
+        from pybench.analysis import commands
+
+        if len(runs) < 2:
+            raise click.UsageError("Comparing runs needs at least two runs (or --giq to compare one with GKE "
+                                   "Inference Quickstart).")
+        req = commands.Request(runs=list(runs), results_dir=results_dir, slo=_slo_spec(slo), fmt=fmt, html=html_path,
+                               prices=prices, warmup_s=warmup, accelerators_count=accelerators_count,
+                               per_request=per_request, noise_threshold=noise_threshold)
+        text = commands.compare(req, _console())
+        if text is not None:
+            click.echo(text)
+        return
+    if fmt == "markdown":
+        raise click.BadParameter("markdown is not available with --giq; use table, json or csv.", param_hint="--format")
     from pybench.quickstart import views
     from pybench.quickstart.compare import compare_with_giq
     from pybench.reports import load_run

@@ -91,7 +91,8 @@ def parse_lifecycle(raw: Any, stage: int | None, source: Path) -> StageResult:
         output_tokens_per_s=_num(throughput.get("output_tokens_per_sec")),
         total_tokens_per_s=_num(throughput.get("total_tokens_per_sec")),
         requests_per_s=_num(throughput.get("requests_per_sec")),
-        goodput=raw.get("goodput_metrics") if isinstance(raw.get("goodput_metrics"), dict) else None,
+        goodput=next((g for g in (successes.get("goodput_metrics"), raw.get("goodput_metrics")) if isinstance(g, dict)),
+                     None),  # 0.7 nests it in successes; some versions put it at the top
     )
 
 

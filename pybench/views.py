@@ -44,6 +44,7 @@ def stage_table(result: RunResult) -> Table:
     table.add_column("TTFT ms\np50 / p95 / p99", justify="right")
     table.add_column("TPOT ms\np50 / p95 / p99", justify="right")
     table.add_column("ITL ms\np50 / p99", justify="right")
+    table.add_column("NTPOT ms\np95", justify="right")
     table.add_column("E2E s\np95 / p99", justify="right")
     table.add_column("Output\ntok/s", justify="right")
     table.add_column("Req/s", justify="right")
@@ -59,6 +60,7 @@ def stage_table(result: RunResult) -> Table:
             _ms(s.ttft, 50, 95, 99),
             _ms(s.tpot, 50, 95, 99),
             _ms(s.itl, 50, 99),
+            _ms(s.ntpot, 95),
             _s(s.e2e, 95, 99),
             _num(s.output_tokens_per_s, ".0f"),
             _num(s.requests_per_s, ".2f"),
@@ -68,9 +70,31 @@ def stage_table(result: RunResult) -> Table:
     return table
 
 
+def server_table(result: RunResult) -> Table | None:
+    """Server-side (Prometheus) metrics per stage, when inference-perf collected them."""
+    from pybench.analysis.prometheus import server_metrics
+
+    rows = [(s, m) for s in [*result.stages, *([result.summary] if result.summary else [])]
+            if (m := server_metrics(s)) is not None]
+    if not rows:
+        return None
+    table = Table(title="Server metrics (Prometheus)", title_justify="left", header_style="bold")
+    for name in ("Stage", "Waiting\nmean", "Running\nmean", "KV cache %\nmean / peak", "Preemptions",
+                 "Prefix cache\nhit %", "Server TTFT ms\np90 / p99", "Queue time ms\np90 / p99"):
+        table.add_column(name, justify="right")
+    for s, m in rows:
+        kv = "-" if m.kv_cache_pct.empty else f"{_num(m.kv_cache_pct.mean, '.0f')} / {_num(m.kv_peak_pct, '.0f')}"
+        table.add_row("all" if s.stage is None else str(s.stage), _num(m.waiting_mean), _num(m.running_mean), kv,
+                      _num(m.preemptions, ".0f"), _num(m.prefix_cache_hit_pct), _ms(m.ttft, 90, 99),
+                      _ms(m.queue_time, 90, 99))
+    return table
+
+
 def print_result(result: RunResult, verdict: Verdict, console: Console | None = None) -> None:
     console = console or Console()
     console.print(stage_table(result))
+    if (servers := server_table(result)) is not None:
+        console.print(servers)
     failures = {}
     for s in result.stages or ([result.summary] if result.summary else []):
         for label, count in s.failures_by_label.items():

@@ -238,10 +238,11 @@ def test_compare_giq_needs_the_model_server(giq, tmp_path):
                                      "--model-server.")
 
 
-def test_compare_without_giq_is_not_available_yet(run_dir):
-    code, out = invoke("compare", str(run_dir), str(run_dir))
-    assert_one_line_error(code, out, "Comparing runs with each other is not available yet; use --giq to compare "
-                                     "with GKE Inference Quickstart's published figures.")
+def test_compare_without_giq_compares_the_runs_with_each_other(run_dir):
+    # run-vs-run comparison lives in pybench/analysis (tests/test_analysis_cli.py); --giq stays this branch
+    code, out = invoke("compare", str(run_dir), str(run_dir), "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["runs"] == ["sweep-l4", "sweep-l4"]
 
 
 def test_compare_giq_several_runs_give_one_document(giq, run_dir):
