@@ -267,8 +267,8 @@ def test_destroy_with_delete_results_and_yes_does_not_ask(env, monkeypatch):
         def write_tfvars(self, config):
             calls.append(config.tfvars())
 
-        def init(self):
-            calls.append("init")
+        def init(self, state_bucket=None):
+            calls.append(("init", state_bucket))
 
         def destroy(self, delete_results):
             from pybench.terraform import DestroyResult
@@ -282,7 +282,7 @@ def test_destroy_with_delete_results_and_yes_does_not_ask(env, monkeypatch):
     assert "[y/N]" not in result.output
     assert calls == [{"project_id": "p", "location": "r", "cluster_name": "c", "namespace": "pybench",
                       "ksa_name": "pybench", "node_pool": False, "accelerator": "nvidia-l4", "accelerator_count": 1,
-                      "provisioning": "on-demand"}, "pybench", "init", ("destroy", True)]
+                      "provisioning": "on-demand"}, "pybench", ("init", None), ("destroy", True)]
 
 
 def test_destroy_without_bootstrap_or_settings_fails_in_one_line(env):

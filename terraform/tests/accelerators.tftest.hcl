@@ -225,6 +225,20 @@ run "disabled_reports_selector_only" {
   }
 }
 
+run "disabled_pool_ignores_the_count" {
+  module {
+    source = "./modules/accelerator-node-pool"
+  }
+  variables {
+    enabled     = false
+    accelerator = "nvidia-h200-141gb"
+  }
+  assert {
+    condition     = output.machine_type == null && output.node_selector["cloud.google.com/gke-accelerator"] == "nvidia-h200-141gb"
+    error_message = "Without a node pool the default count of 1 must not fail for 8-GPU-only machines."
+  }
+}
+
 run "invalid_accelerator_rejected" {
   command = plan
   module {

@@ -1,16 +1,18 @@
 # An optional node pool for the model server, sized from the accelerator catalog.
 
 locals {
-  accel        = local.catalog[var.accelerator]
-  is_gpu       = local.accel.kind == "gpu"
-  count_key    = tostring(var.accelerator_count)
-  machine_type = local.accel.machine_types[local.count_key]
-  tpu_topology = local.is_gpu ? null : local.accel.tpu_topologies[local.count_key]
+  accel     = local.catalog[var.accelerator]
+  is_gpu    = local.accel.kind == "gpu"
+  count_key = tostring(var.accelerator_count)
+  # null when the catalog has no machine for this count: allowed only while the pool is disabled (see variables.tf).
+  machine_type = lookup(local.accel.machine_types, local.count_key, null)
+  tpu_topology = local.is_gpu ? null : lookup(local.accel.tpu_topologies, local.count_key, null)
   name         = coalesce(var.name, "pybench-${var.accelerator}")
   queued       = var.provisioning == "queued"
-  disk_type = coalesce(var.disk_type, anytrue([
-    for prefix in local.hyperdisk_only_prefixes : startswith(local.machine_type, prefix)
-  ]) ? "hyperdisk-balanced" : "pd-balanced")
+  hyperdisk = anytrue([
+    for prefix in local.hyperdisk_only_prefixes : startswith(local.machine_type == null ? "" : local.machine_type, prefix)
+  ])
+  disk_type = coalesce(var.disk_type, local.hyperdisk ? "hyperdisk-balanced" : "pd-balanced")
 
   node_selector = local.is_gpu ? tomap({
     "cloud.google.com/gke-accelerator" = var.accelerator

@@ -14,7 +14,7 @@ output "kind" {
 }
 
 output "machine_type" {
-  description = "Machine type for accelerator_count chips per node."
+  description = "Machine type for accelerator_count chips per node (null if the catalog has none)."
   value       = local.machine_type
 }
 

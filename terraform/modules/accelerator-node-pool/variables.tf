@@ -30,12 +30,12 @@ variable "accelerator" {
 }
 
 variable "accelerator_count" {
-  description = "Accelerator chips per node (GPUs per VM, or TPU chips per slice); the catalog maps it to a machine type."
+  description = "Accelerator chips per node (GPUs per VM, or TPU chips per slice); the catalog maps it to a machine type. Checked only when enabled."
   type        = number
   default     = 1
   validation {
-    condition     = try(contains(keys(local.catalog[var.accelerator].machine_types), tostring(var.accelerator_count)), true)
-    error_message = "accelerator_count is not offered for this accelerator; see local.catalog in catalog.tf for the counts per node."
+    condition     = !var.enabled || try(contains(keys(local.catalog[var.accelerator].machine_types), tostring(var.accelerator_count)), true)
+    error_message = "accelerator_count is not offered for this accelerator; the counts per node are in catalog.tf (local.catalog)."
   }
 }
 
