@@ -500,7 +500,9 @@ def bootstrap(project_id, region, cluster, namespace, ksa, bucket, accelerator, 
 @click.option("--project-id", help="Project, when .pybench/bootstrap.tfvars.json is missing [env PROJECT_ID].")
 @click.option("--region", help="Cluster location, when the saved variables are missing [env REGION].")
 @click.option("--cluster", help="Cluster, when the saved variables are missing [env CLUSTER].")
-def destroy(delete_results, yes, skip_cleanup, project_id, region, cluster):
+@click.option("--state-bucket", envvar="TF_STATE_BUCKET",
+              help="GCS bucket of the shared Terraform state, as given to bootstrap [env TF_STATE_BUCKET].")
+def destroy(delete_results, yes, skip_cleanup, project_id, region, cluster, state_bucket):
     """Remove what bootstrap made: pybench's Jobs and ConfigMaps first, then terraform destroy.
 
     The results bucket and its reports are kept unless --delete-results is given and confirmed (or --yes).
@@ -543,7 +545,7 @@ def destroy(delete_results, yes, skip_cleanup, project_id, region, cluster):
                 f"{tfvars.get('cluster_name')} --location {tfvars.get('location')}) or rerun with --skip-cleanup."
             ) from None
         click.echo(f"Warning: {e} Skipping the Job and ConfigMap cleanup (--skip-cleanup).", err=True)
-    driver.init()
+    driver.init(state_bucket=state_bucket)
     result = driver.destroy(delete_results=delete_results)
     if result.kept_bucket:
         click.echo(f"Kept the results bucket {result.kept_bucket} and its reports; "
