@@ -227,3 +227,25 @@ def test_running_reports_a_child_that_cannot_listen(url):
     expected = "(?s)exited with code 1.*cannot listen on 127.0.0.1"
     with pytest.raises(ToolError, match=expected), running("nvidia-l4", port=port):
         pass
+
+
+def test_a_client_that_goes_away_is_aborted():
+    import http.client
+
+    with running("nvidia-l4", model="sim/abort", overrides={"ttft_ms": 0, "decode_base_ms": 10}) as base_url:
+        host, port = base_url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        body = json.dumps({"prompt": "go on", "max_tokens": 1000, "ignore_eos": True, "stream": True})
+        connection.request("POST", "/v1/completions", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        assert response.status == 200 and response.readline().startswith(b"data: ")
+        connection.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            text = get(base_url, "/metrics")[1]
+            if metric(text, "vllm:request_success_total", finished_reason="abort") == 1:
+                assert metric(text, "vllm:num_requests_running", model_name="sim/abort") == 0
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the abandoned request was not aborted")

@@ -92,8 +92,9 @@ class Engine:
             return max(now, self.waiting[0].ready_at)
         return None
 
-    def schedule(self, now: float) -> Step:
-        """Build the step starting at `now`; call complete() with it when its time has passed."""
+    def schedule(self, now: float, start: float | None = None) -> Step:
+        """Build the next step, admitting what is ready by `now`; it runs from `start` (default `now`). Call
+        complete() with it once its end has passed."""
         profile = self.profile
         if any(s.aborted for s in self.decoding):
             self.decoding = [s for s in self.decoding if not s.aborted]
@@ -123,7 +124,8 @@ class Engine:
             budget -= take
         prefill_tokens = sum(take for _, take in chunks)
         duration = profile.step_ms(len(decoding), prefill_tokens) / 1000.0
-        return Step(start=now, end=now + duration, decoding=decoding, prefill_chunks=chunks)
+        start = now if start is None else start
+        return Step(start=start, end=start + duration, decoding=decoding, prefill_chunks=chunks)
 
     def complete(self, step: Step, now: float) -> list[Sequence]:
         """Apply a step at time `now`: returns the sequences that got one token, in order; finished ones have
