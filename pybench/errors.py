@@ -67,3 +67,20 @@ class NoProfile(QuickstartError):
 
 class DeployError(PybenchError):
     """Applying manifests failed, or the Deployment did not become ready."""
+
+
+class PreflightError(PybenchError):
+    """Checks before a cluster run failed; nothing was created. One line per failed check."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        # the CLI prints "Error: " before the message: prefix the later lines the same way, one per problem
+        super().__init__("\nError: ".join(problems))
+
+
+class JobFailed(PybenchError):
+    """The inference-perf Job failed, could not start or was stopped in the cluster."""
+
+
+class StorageError(PybenchError):
+    """Google Cloud Storage could not be reached or refused a request."""
