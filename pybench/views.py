@@ -65,7 +65,7 @@ def stage_table(result: RunResult) -> Table:
             _num(s.output_tokens_per_s, ".0f"),
             _num(s.requests_per_s, ".2f"),
             f"{s.successes} / {failed}",
-            end_section=s.stage is not None and s is rows[-2] and result.summary is not None,
+            end_section=result.summary is not None and len(rows) > 1 and s is rows[-2],
         )
     return table
 

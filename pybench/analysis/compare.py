@@ -133,13 +133,13 @@ def _row(key: str, metric: str, stat: str | None, unit: str, cells: list[Cell], 
             row.deltas.append(None), row.relative.append(None), row.real.append(None), row.better.append(None)
             row.method.append("-")
             continue
-        delta = c.value - base.value
+        delta = float(c.value - base.value)
         rel = delta / abs(base.value) if base.value else None
         if base.se is not None and c.se is not None and math.isfinite(base.se) and math.isfinite(c.se):
-            real = abs(delta) > Z95 * math.hypot(base.se, c.se)
+            real = bool(abs(delta) > Z95 * math.hypot(base.se, c.se))
             method = f"95% CI (n={base.n}/{c.n})"
         else:
-            real = rel is not None and abs(rel) > threshold
+            real = bool(rel is not None and abs(rel) > threshold)
             method = f">{threshold:.0%} threshold"
         row.deltas.append(delta), row.relative.append(rel), row.real.append(real)
         row.better.append(None if not real else (delta > 0) == (metric in HIGHER_IS_BETTER))

@@ -82,9 +82,14 @@ def analysis_dict(analysis: RunAnalysis) -> dict[str, Any]:
     return out
 
 
+def _jsonable(value: Any) -> Any:
+    """numpy scalars (from recomputed samples) as plain numbers; anything else as text."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 def to_json(analyses: list[RunAnalysis]) -> str:
     data = [analysis_dict(a) for a in analyses]
-    return json.dumps(data[0] if len(data) == 1 else data, indent=2, default=str)
+    return json.dumps(data[0] if len(data) == 1 else data, indent=2, default=_jsonable)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -166,7 +171,7 @@ def comparison_rows(c: Comparison) -> list[dict[str, Any]]:
 
 def comparison_json(c: Comparison) -> str:
     return json.dumps({"runs": c.run_ids, "baseline": c.run_ids[0], "threshold": c.threshold, "notes": c.notes,
-                       "rows": comparison_rows(c)}, indent=2)
+                       "rows": comparison_rows(c)}, indent=2, default=_jsonable)
 
 
 def comparison_csv(c: Comparison) -> str:

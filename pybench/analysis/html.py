@@ -15,6 +15,7 @@ from pybench.analysis.formats import stage_row
 from pybench.analysis.slo import stage_rate
 
 DASHES = {50: "solid", 95: "dash", 99: "dot"}
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0;
 font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:1em}.plot{height:420px}
@@ -40,22 +41,23 @@ def _ms(v: float | None) -> float | None:
 
 def figures(analyses: list[RunAnalysis]) -> list[tuple[str, dict[str, Any]]]:
     lat, ttft, tpot, tput = [], [], [], []
-    for a in analyses:
+    for n, a in enumerate(analyses):
+        color = COLORS[n % len(COLORS)]
         pts = sorted(_points(a), key=lambda s: stage_rate(s) or 0.0)
         rates = [stage_rate(s) for s in pts]
         labels = [f"stage {s.stage}: {stage_rate(s) or 0:g} req/s" for s in pts]
-        lat.append({"type": "scatter", "mode": "lines+markers", "name": a.run_id, "text": labels,
+        lat.append({"type": "scatter", "mode": "lines+markers", "name": a.run_id, "text": labels, "line": {"color": color},
                     "x": [s.output_tokens_per_s for s in pts], "y": [s.e2e.p(95) for s in pts]})
-        tput.append({"type": "scatter", "mode": "lines+markers", "name": a.run_id, "x": rates,
+        tput.append({"type": "scatter", "mode": "lines+markers", "name": a.run_id, "x": rates, "line": {"color": color},
                      "y": [s.output_tokens_per_s for s in pts], "text": labels})
         for q, dash in DASHES.items():
             for target, attr in ((ttft, "ttft"), (tpot, "tpot")):
                 target.append({"type": "scatter", "mode": "lines+markers", "name": f"{a.run_id} p{q}",
-                               "line": {"dash": dash}, "x": rates, "y": [_ms(getattr(s, attr).p(q)) for s in pts]})
+                               "line": {"dash": dash, "color": color}, "x": rates, "y": [_ms(getattr(s, attr).p(q)) for s in pts]})
 
     def layout(title: str, x: str, y: str) -> dict[str, Any]:
         return {"title": {"text": title}, "xaxis": {"title": {"text": x}}, "yaxis": {"title": {"text": y}},
-                "legend": {"orientation": "h"}, "margin": {"t": 50}}
+                "legend": {"orientation": "h", "y": -0.2, "yanchor": "top"}, "margin": {"t": 50, "b": 110}}
 
     return [
         ("latency-vs-throughput", {"data": lat, "layout": layout("Latency vs throughput", "output tokens/s",
@@ -115,12 +117,17 @@ def run_section(a: RunAnalysis) -> str:
     return "\n".join(out)
 
 
+def _js(value: Any) -> str:
+    """JSON safe inside a <script> element (a run id holding '</script>' must not end it)."""
+    return json.dumps(value).replace("</", "<\\/")
+
+
 def render(analyses: list[RunAnalysis]) -> str:
     figs = figures(analyses)
     title = "pybench report: " + ", ".join(a.run_id for a in analyses)
     divs = "\n".join(f"<div class='plot' id='{name}'></div>" for name, _ in figs)
-    calls = "\n".join(f"Plotly.newPlot({json.dumps(name)}, {json.dumps(spec['data'])}, {json.dumps(spec['layout'])},"
-                      " {responsive: true});" for name, spec in figs)
+    calls = "\n".join(f"Plotly.newPlot({_js(name)}, {_js(spec['data'])}, {_js(spec['layout'])}, {{responsive: true}});"
+                      for name, spec in figs)
     sections = "\n".join(run_section(a) for a in analyses)
     return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{CSS}</style>\n<script>{plotly_js()}</script></head>\n<body><h1>{html.escape(title)}</h1>\n"
