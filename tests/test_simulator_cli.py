@@ -36,7 +36,7 @@ def test_accelerator_comes_from_the_environment():
 def test_bad_overrides():
     assert_one_line_error(*invoke("--set", "ttft_ms"), "--set needs KEY=VALUE, not 'ttft_ms'")
     assert_one_line_error(*invoke("--set", "warp=9"), "Unknown simulator parameter 'warp'; valid: ttft_ms")
-    assert_one_line_error(*invoke("--set", "ttft_ms=soon"), "Simulator parameter ttft_ms needs a float, not 'soon'.")
+    assert_one_line_error(*invoke("--set", "ttft_ms=soon"), "Simulator parameter ttft_ms needs a number, not 'soon'.")
 
 
 def test_help_ends_with_an_example():

@@ -29,8 +29,11 @@ def test_overrides_are_typed_and_checked():
     assert profile.ttft_ms == 200.0 and profile.max_num_seqs == 8 and isinstance(profile.max_num_seqs, int)
     with pytest.raises(OverrideError, match="Unknown simulator parameter 'speed'; valid: ttft_ms"):
         get_profile("nvidia-l4", {"speed": 1})
-    with pytest.raises(OverrideError, match="needs a int"):
+    with pytest.raises(OverrideError, match="max_num_seqs needs an integer, not 'many'"):
         get_profile("nvidia-l4", {"max_num_seqs": "many"})
+    with pytest.raises(OverrideError, match="needs an integer, not '2.5'"):
+        get_profile("nvidia-l4", {"max_num_seqs": 2.5})
+    assert get_profile("nvidia-l4", {"max_num_seqs": 64.0}).max_num_seqs == 64
     with pytest.raises(OverrideError, match="must be positive"):
         get_profile("nvidia-l4", {"prefill_tokens_per_s": 0})
     with pytest.raises(OverrideError, match="KEY=VALUE"):

@@ -16,7 +16,8 @@ except ImportError:  # orjson is optional; it only makes parsing faster
     def dumps(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":")).encode()
 
-    loads = json.loads
+    def loads(raw: bytes) -> Any:  # type: ignore[misc]
+        return json.loads(raw)
 
 COMPLETIONS_DEFAULT_MAX_TOKENS = 16  # vLLM's default for /v1/completions
 

@@ -54,7 +54,7 @@ def training_text(sentences: int = CORPUS_SENTENCES, seed: int = CORPUS_SEED) ->
 
 def build_tokenizer():
     """Train the tokenizer in memory and return a `tokenizers.Tokenizer`."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # type: ignore[import-untyped]
 
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)

@@ -64,13 +64,17 @@ def apply_overrides(profile: Profile, overrides: Mapping[str, object]) -> Profil
             raise OverrideError(f"Unknown simulator parameter '{key}'; valid: {', '.join(TUNABLE)}.")
         kind = int if types[key] in (int, "int") else float
         try:
-            value = kind(raw)  # type: ignore[arg-type]
+            number = float(str(raw))
+            value = kind(number)
+            if value != number:
+                raise ValueError(raw)
         except (TypeError, ValueError):
-            raise OverrideError(f"Simulator parameter {key} needs a {kind.__name__}, not '{raw}'.") from None
+            wanted = "an integer" if kind is int else "a number"
+            raise OverrideError(f"Simulator parameter {key} needs {wanted}, not '{raw}'.") from None
         if value < 0 or (value == 0 and key not in ("ttft_ms", "decode_base_ms", "decode_ms_per_seq")):
             raise OverrideError(f"Simulator parameter {key} must be positive, not {raw}.")
         changes[key] = value
-    result = replace(profile, **changes)
+    result = replace(profile, **changes)  # type: ignore[arg-type]
     if result.max_num_batched_tokens < result.max_num_seqs:
         raise OverrideError(
             f"max_num_batched_tokens ({result.max_num_batched_tokens}) must be at least max_num_seqs "

@@ -74,7 +74,7 @@ class StreamReply:
 
     __slots__ = ("ctx", "done", "head", "include_usage", "last_tail", "preamble", "tail", "transport", "words")
 
-    def __init__(self, transport: asyncio.Transport, done: asyncio.Future, ctx: ReplyContext, words_json: list[bytes],
+    def __init__(self, transport: asyncio.Transport | None, done: asyncio.Future, ctx: ReplyContext, words_json: list[bytes],
                  include_usage: bool):
         self.transport = transport
         self.done = done

@@ -26,7 +26,7 @@ INLINE_TOKENIZE_CHARS = 4096  # longer prompts are tokenized off the event loop
 
 class Vocabulary:
     def __init__(self, tokenizer_dir: Path):
-        from tokenizers import Tokenizer
+        from tokenizers import Tokenizer  # type: ignore[import-untyped]
 
         self.tokenizer = Tokenizer.from_file(str(tokenizer_dir / "tokenizer.json"))
         self.words = self._single_token_words()
