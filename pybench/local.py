@@ -119,6 +119,7 @@ def _run_inference_perf(
     """Run inference-perf to the end. On Ctrl-C, pass it on once so it writes the reports of what ran."""
     env = dict(os.environ)
     env.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    env["PYTHONUNBUFFERED"] = "1"  # its log lines drive the live progress; a pipe would otherwise buffer them
     if local_tokenizer and Path(local_tokenizer).is_dir():
         env["HF_HUB_OFFLINE"] = "1"
     argv = [str(Path(sys.executable).with_name("inference-perf")), "--config_file", CONFIG_FILE]
