@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
+from pybench.simulator.vocab import chat_overhead, message_texts
+
 try:
     import orjson
 
@@ -85,8 +87,6 @@ def _completion_prompt(body: dict[str, Any]) -> tuple[list[str], int]:
 
 
 def _chat_prompt(body: dict[str, Any]) -> tuple[list[str], int]:
-    from pybench.simulator.vocab import chat_overhead, message_texts
-
     messages = body.get("messages")
     if messages is None:
         raise ApiError(400, "Field required: messages.", "messages")

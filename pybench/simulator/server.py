@@ -7,6 +7,7 @@ count prompt tokens, submit a Sequence and wait for it to finish.
 
 import asyncio
 import itertools
+import logging
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from pybench.simulator.vocab import INLINE_TOKENIZE_CHARS, Vocabulary
 
 DEFAULT_MODEL = "pybench/sim-llama-3.1-8b"
 MAX_CATCH_UP_S = 0.25
+log = logging.getLogger("pybench.simulator")
 SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 
 
@@ -71,9 +73,16 @@ class Simulator:
         metrics = self.metrics
         for seq in emitted:
             sink = seq.sink
-            if not sink.deliver(seq):
+            try:
+                delivered = sink.deliver(seq)
+            except Exception:  # one broken connection must not stop the engine loop for everyone else
+                log.exception("Delivering a token failed; aborting that request.")
+                delivered = False
+            if not delivered:
                 engine.abort(seq)
                 metrics.successes["abort"] += 1
+                if not sink.done.done():
+                    sink.done.set_result(False)
             elif seq.finished_at is not None:
                 metrics.on_finished(seq, sink.ctx.finish_reason(seq.generated))
         metrics.on_step(emitted)
@@ -121,6 +130,11 @@ class Simulator:
         return web.Response(body=unary_body(ctx, text, seq.generated), content_type="application/json")
 
 
+def _report_engine_crash(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("The engine loop stopped; requests will hang.", exc_info=task.exception())
+
+
 def build_app(simulator: Simulator) -> web.Application:
     async def completions(request: web.Request) -> web.StreamResponse:
         return await simulator.generate(request, chat=False)
@@ -149,6 +163,7 @@ def build_app(simulator: Simulator) -> web.Application:
 
     async def start_engine(app: web.Application):
         task = asyncio.create_task(simulator.run_engine())
+        task.add_done_callback(_report_engine_crash)
         yield
         task.cancel()
 
