@@ -165,7 +165,7 @@ def request_itl_means(data: PerRequestData) -> np.ndarray:
     has = data.itl_counts > 0
     if has.any():
         offsets = np.concatenate(([0], np.cumsum(data.itl_counts)[:-1]))
-        sums[has] = np.add.reduceat(data.itl.astype(np.float64), offsets[has])
+        sums[has] = np.add.reduceat(data.itl, offsets[has], dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(has, sums / np.maximum(data.itl_counts, 1), np.nan)
 
@@ -175,7 +175,7 @@ def distribution(values: np.ndarray) -> Distribution:
     if not len(values):
         return Distribution()
     qs = np.percentile(values, PERCENTILES)
-    return Distribution(mean=float(values.mean()), min=float(values.min()), max=float(values.max()),
+    return Distribution(mean=float(values.mean(dtype=np.float64)), min=float(values.min()), max=float(values.max()),
                         percentiles={float(q): float(v) for q, v in zip(PERCENTILES, qs)})
 
 
@@ -206,7 +206,7 @@ def stage_from_samples(data: PerRequestData, base: StageResult, warmup_s: float 
     result.failures, result.failures_by_label = int((mask & ~data.ok).sum()), labels
     result.ttft, result.tpot = distribution(lat["ttft"]), distribution(lat["tpot"])
     result.ntpot, result.e2e = distribution(lat["ntpot"]), distribution(lat["e2e"])
-    result.itl = distribution(itl_of(data, mask).astype(np.float64))
+    result.itl = distribution(itl_of(data, mask))
     result.prompt_tokens = distribution(data.input_tokens[sel])
     result.output_tokens = distribution(data.output_tokens[sel])
     if np.isfinite(data.scheduled[mask]).any():
