@@ -95,7 +95,7 @@ def print_result(result: RunResult, verdict: Verdict, console: Console | None = 
     console.print(stage_table(result))
     if (servers := server_table(result)) is not None:
         console.print(servers)
-    failures = {}
+    failures: dict[str, int] = {}
     for s in result.stages or ([result.summary] if result.summary else []):
         for label, count in s.failures_by_label.items():
             failures[label] = failures.get(label, 0) + count

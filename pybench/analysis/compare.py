@@ -130,7 +130,8 @@ def _row(key: str, metric: str, stat: str | None, unit: str, cells: list[Cell], 
     row = Row(key, f"{metric}_{stat}" if stat else metric, unit, cells, [None], [None], [None], [None], ["baseline"])
     for c in cells[1:]:
         if base.value is None or c.value is None:
-            row.deltas.append(None), row.relative.append(None), row.real.append(None), row.better.append(None)
+            for column in (row.deltas, row.relative, row.real, row.better):
+                column.append(None)
             row.method.append("-")
             continue
         delta = float(c.value - base.value)
@@ -141,7 +142,9 @@ def _row(key: str, metric: str, stat: str | None, unit: str, cells: list[Cell], 
         else:
             real = bool(rel is not None and abs(rel) > threshold)
             method = f">{threshold:.0%} threshold"
-        row.deltas.append(delta), row.relative.append(rel), row.real.append(real)
+        row.deltas.append(delta)
+        row.relative.append(rel)
+        row.real.append(real)
         row.better.append(None if not real else (delta > 0) == (metric in HIGHER_IS_BETTER))
         row.method.append(method)
     return row

@@ -40,7 +40,10 @@ def _ms(v: float | None) -> float | None:
 
 
 def figures(analyses: list[RunAnalysis]) -> list[tuple[str, dict[str, Any]]]:
-    lat, ttft, tpot, tput = [], [], [], []
+    lat: list[dict[str, Any]] = []
+    ttft: list[dict[str, Any]] = []
+    tpot: list[dict[str, Any]] = []
+    tput: list[dict[str, Any]] = []
     for n, a in enumerate(analyses):
         color = COLORS[n % len(COLORS)]
         pts = sorted(_points(a), key=lambda s: stage_rate(s) or 0.0)

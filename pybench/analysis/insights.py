@@ -61,11 +61,13 @@ def _pairs(stages: list[StageResult]) -> list[tuple[StageResult, StageResult, fl
 
 
 def _server_hint(stages: list[StageResult], t: Thresholds) -> str:
-    for s in stages:
-        m = server_metrics(s)
-        if m and m.kv_peak_pct is not None and m.kv_peak_pct >= t.kv_cache_pct:
+    """What the server's own metrics add, when inference-perf collected them: a full KV cache, else a queue."""
+    metrics = [(s, m) for s in stages if (m := server_metrics(s)) is not None]
+    for s, m in metrics:
+        if m.kv_peak_pct is not None and m.kv_peak_pct >= t.kv_cache_pct:
             return f" The server's KV cache reached {m.kv_peak_pct:.0f}% in stage {s.stage}: requests wait for cache."
-        if m and m.waiting_mean is not None and m.waiting_mean >= 1:
+    for s, m in metrics:
+        if m.waiting_mean is not None and m.waiting_mean >= 1:
             return f" The server queued {m.waiting_mean:.1f} requests on average in stage {s.stage}."
     return ""
 

@@ -79,14 +79,15 @@ def read_per_request(path: str | Path) -> PerRequestData:
     errors: dict[int, str] = {}
     for i, entry in enumerate(iter_entries(path)):
         start, end = _num(entry.get("start_time")), _num(entry.get("end_time"))
-        info = entry.get("info") if isinstance(entry.get("info"), dict) else {}
-        response = info.get("response_metrics") if isinstance(info.get("response_metrics"), dict) else {}
-        text = (info.get("request_metrics") or {}).get("text") or {}
+        info: dict[str, Any] = entry["info"] if isinstance(entry.get("info"), dict) else {}
+        response: dict[str, Any] = (info["response_metrics"] if isinstance(info.get("response_metrics"), dict)
+                                    else {})
+        text: dict[str, Any] = (info.get("request_metrics") or {}).get("text") or {}
         out_tokens = _num(response.get("output_tokens"))
         failed = entry.get("error") is not None
         ttft = tpot = ntpot = float("nan")
         gaps: list[float] = []
-        computed = entry.get("computed_metrics")
+        computed: Any = entry.get("computed_metrics")
         if not failed and isinstance(computed, dict):
             ttft, tpot = _num(computed.get("time_to_first_token")), _num(computed.get("time_per_output_token"))
             ntpot = _num(computed.get("normalized_time_per_output_token"))
@@ -132,7 +133,7 @@ def assign_stages(data: PerRequestData, stage_counts: dict[int, int]) -> None:
     counts = [stage_counts[s] for s in stages]
     if sum(counts) != len(data):
         starts = data.start[order]
-        cuts = np.sort(np.argsort(np.diff(starts))[::-1][: len(stages) - 1] + 1) if len(stages) > 1 else []
+        cuts: Any = np.sort(np.argsort(np.diff(starts))[::-1][: len(stages) - 1] + 1) if len(stages) > 1 else []
         counts = np.diff([0, *cuts, len(data)]).tolist()
         data.notes.append(f"{PER_REQUEST_FILE} holds {len(data)} requests but the stage reports count "
                           f"{sum(stage_counts.values())}; stages were told apart by the pauses between them.")

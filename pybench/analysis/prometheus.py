@@ -54,7 +54,7 @@ def parse_server(raw: dict[str, Any] | None) -> ServerMetrics | None:
     """The typed view of one prometheus report (its `successes` section), or None when there is nothing in it."""
     if not isinstance(raw, dict) or not raw:
         return None
-    body = raw.get("successes") if isinstance(raw.get("successes"), dict) else raw
+    body: dict[str, Any] = raw["successes"] if isinstance(raw.get("successes"), dict) else raw
     metrics = ServerMetrics(
         waiting_mean=_mean(body.get("queue_len")),
         running_mean=_mean(body.get("num_requests_running")),

@@ -116,11 +116,12 @@ def capacity(stages: list[StageResult], slos: list[Slo]) -> Capacity:
         worst = max(slos, key=lambda s: _ratio(usable[0], s))
         return Capacity(None, "none", (
             f"No stage meets every SLO: even the lowest rate, {usable[0].rate:g} req/s (stage {usable[0].stage.stage}), "
-            f"has {worst.metric}_{worst.stat} = {usable[0].values[worst.text] * 1000:.0f} ms > "
+            f"has {worst.metric}_{worst.stat} = {_ratio(usable[0], worst) * worst.limit_s * 1000:.0f} ms > "
             f"{worst.limit_s * 1000:g} ms. Test lower rates or a larger deployment."), checks)
     if first_fail is None:
         last = usable[-1]
-        if len(usable) >= 2 and (rate := _crossing(usable[-2], last, slos)) is not None and rate > last.rate:
+        rate = _crossing(usable[-2], last, slos) if len(usable) >= 2 else None
+        if rate is not None and rate > (last.rate or 0.0):
             return Capacity(rate, "extrapolated", (
                 f"Every stage meets the SLOs up to {last.rate:g} req/s; extrapolating the last two stages linearly "
                 f"puts the limit near {rate:.2f} req/s. Measure higher rates to confirm."), checks)
@@ -169,6 +170,7 @@ def goodput(stage: StageResult, slos: list[Slo], samples: dict[str, np.ndarray] 
             good &= np.nan_to_num(column, nan=np.inf) <= slo.limit_s
         return stage.requests_per_s * float(good.mean()), True
     shares = [attainment_from_percentiles(getattr(stage, slo.metric), slo.limit_s) for slo in slos]
-    if any(s is None for s in shares):
+    known = [s for s in shares if s is not None]
+    if len(known) < len(shares):
         return None, False
-    return stage.requests_per_s * min(shares), False  # type: ignore[type-var]
+    return stage.requests_per_s * min(known), False

@@ -15,6 +15,12 @@ MAX_ENTRY_CHARS = 64 << 20  # one entry larger than this is taken for a broken f
 _SEPARATORS = re.compile(r"[\s,]*")
 
 
+def _skip(buf: str, pos: int) -> int:
+    """Past the whitespace and commas between array elements."""
+    match = _SEPARATORS.match(buf, pos)
+    return match.end() if match else pos
+
+
 def iter_entries(path: str | Path) -> Iterator[dict[str, Any]]:
     """Yield the entries of a JSON array file one by one. Raises ReportError naming the file when it is missing,
     is not a JSON array of objects, or is cut short."""
@@ -28,13 +34,13 @@ def iter_entries(path: str | Path) -> Iterator[dict[str, Any]]:
         raise ReportError(f"Per-request file {path} cannot be read: {e.strerror}.") from None
     with handle:
         reader = _Blocks(handle, path)
-        buf, pos = reader.buf, _SEPARATORS.match(reader.buf, 0).end()
+        buf, pos = reader.buf, _skip(reader.buf, 0)
         if buf[pos:pos + 1] != "[":
             raise ReportError(f"Per-request file {path} is not a JSON array (it starts with {buf[pos:pos + 20]!r}).")
         pos += 1
         index = 0
         while True:
-            pos = _SEPARATORS.match(buf, pos).end()
+            pos = _skip(buf, pos)
             if pos >= len(buf):
                 if reader.eof:
                     raise ReportError(f"Per-request file {path} ends before its closing ']' (cut short?).")
