@@ -1,6 +1,6 @@
 """The accelerator catalog: GKE accelerator names, their machine types and node labels.
 
-terraform/modules/accelerator-node-pool keeps the same catalog in HCL; tests/test_accelerators.py checks that they agree.
+terraform/modules/accelerator-node-pool keeps the same catalog in HCL; tests/test_terraform_static.py checks that they agree.
 """
 
 from dataclasses import dataclass, field
