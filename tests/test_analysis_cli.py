@@ -142,3 +142,11 @@ def test_html_option_writes_the_report(tmp_path):
     assert code == 0 and "HTML report:" in out and target.stat().st_size > 1_000_000
     code, out = invoke("compare", REAL, OLDER, "--html", tmp_path / "c.html", "--format", "csv")
     assert code == 0 and (tmp_path / "c.html").exists() and out.startswith("stage,metric,unit,")
+
+
+def test_compare_says_when_a_run_is_invalid(tmp_path):
+    write_json(tmp_path / "bad" / "stage_0_lifecycle_metrics.json", lifecycle(rate=2, ok=1, failed=9,
+                                                                              labels={"Timeout": 9}))
+    code, out = invoke("compare", OLDER, tmp_path / "bad", "--format", "json")
+    assert code == 0, out
+    assert any(n.startswith("Run bad is invalid (9 of 10 requests failed") for n in json.loads(out)["notes"])

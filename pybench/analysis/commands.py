@@ -69,6 +69,10 @@ def compare(req: Request, console: Console) -> str | None:
 
     analyses = _analyses(req)
     comparison = compare_runs(analyses, req.noise_threshold)
+    for a in analyses:
+        if not a.verdict.valid:
+            comparison.notes.append(f"Run {a.run_id} is invalid ({'; '.join(a.verdict.reasons)}): its figures "
+                                    "cannot be trusted.")
     if req.fmt == "table":
         from pybench.analysis.tables import print_comparison
 
