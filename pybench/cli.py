@@ -6,6 +6,7 @@ import functools
 
 import click
 
+from pybench.cli_gke import bench_gke, gke_bench_options, register
 from pybench.errors import PybenchError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
@@ -72,8 +73,9 @@ def _parse_pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--num-workers", type=click.IntRange(min=1), help="inference-perf worker processes.")
 @click.option("--max-failure-ratio", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               help="A run with a larger share of failed requests is invalid.")
+@gke_bench_options
 def bench(target, scenario, accelerator, model, endpoint, tokenizer, run_id, results_dir, overrides, sim_set,
-          num_workers, max_failure_ratio):
+          num_workers, max_failure_ratio, **gke):
     """Run a benchmark and print the per-stage table.
 
     Exits 1 when the run is invalid (no successes, too many failures, the load generator fell behind, or
@@ -83,13 +85,18 @@ def bench(target, scenario, accelerator, model, endpoint, tokenizer, run_id, res
     Example:
       pybench bench --target local --scenario demo --accelerator nvidia-h100-80gb
       pybench bench --endpoint http://127.0.0.1:8000 --tokenizer ./tok --set load.num_workers=2
+      pybench bench --target gke --endpoint http://vllm.bench.svc.cluster.local:8000 --model google/gemma-3-4b-it
     """
     from pathlib import Path
 
     from pybench.local import LocalBench, run_local
 
     if target == "gke":
-        raise click.ClickException("--target gke is not available in this version; use --target local.")
+        outcome = bench_gke(scenario, accelerator, model, endpoint, tokenizer, run_id, results_dir, overrides,
+                            max_failure_ratio, gke)
+        if outcome is not None:
+            _finish(*outcome)
+        return
     outcome = run_local(LocalBench(
         scenario=scenario, accelerator=accelerator, model=model, endpoint=endpoint, tokenizer=tokenizer,
         run_id=run_id, results_dir=Path(results_dir), overrides=list(overrides),
@@ -552,3 +559,6 @@ def destroy(delete_results, yes, skip_cleanup, project_id, region, cluster, stat
                    "`pybench destroy --delete-results` removes it.")
     else:
         click.echo("Destroyed everything pybench bootstrap made.")
+
+
+register(main)  # config, runs, collect, logs, cancel, serve (pybench/cli_gke.py)
