@@ -41,6 +41,7 @@ class GenerationRequest:
     chat: bool
     texts: list[str]  # text to tokenize: the prompt, or the messages' text content
     known_prompt_tokens: int  # tokens already counted: token-id prompts, chat template overhead
+    prompt_ids: list[int] | None  # a completion prompt given as token ids
     max_tokens: int | None  # None: up to the context length (chat's default)
     ignore_eos: bool
     stream: bool
@@ -60,6 +61,9 @@ def parse_body(raw: bytes, served_model: str, chat: bool) -> GenerationRequest:
     if body.get("n", 1) != 1:
         raise ApiError(400, "pybench-sim supports only n=1.", "n")
     texts, known = _chat_prompt(body) if chat else _completion_prompt(body)
+    prompt_ids = body["prompt"] if not chat and not texts else None
+    if isinstance(prompt_ids, list) and len(prompt_ids) == 1 and isinstance(prompt_ids[0], list):
+        prompt_ids = prompt_ids[0]
     max_tokens = _max_tokens(body, chat)
     stream = _flag(body, "stream")
     options = body.get("stream_options") or {}
@@ -68,7 +72,8 @@ def parse_body(raw: bytes, served_model: str, chat: bool) -> GenerationRequest:
     include_usage = bool(options.get("include_usage", False))
     if include_usage and not stream:
         raise ApiError(400, "Stream options can only be defined when `stream=True`.", "stream_options")
-    return GenerationRequest(chat, texts, known, max_tokens, _flag(body, "ignore_eos"), stream, include_usage)
+    return GenerationRequest(chat, texts, known, prompt_ids, max_tokens, _flag(body, "ignore_eos"), stream,
+                             include_usage)
 
 
 def _completion_prompt(body: dict[str, Any]) -> tuple[list[str], int]:

@@ -1,77 +1,119 @@
-"""Accelerator profiles: the parameters of the simulator's latency model, one set per GKE accelerator name.
+"""Profiles: the parameters of the simulator's latency and memory model for one accelerator x model, derived from the
+chip and model specifications in hardware.py (calibrated against public figures: calibration.py), with overrides.
 
-The numbers are rough estimates for Llama-3.1-8B in bf16 under vLLM on one node of the accelerator's usual size
-(TPUs: an 8-chip v5e or 4-chip v6e slice). They are meant to make curves differ the way the hardware does (an H100
-decodes several times faster than an L4), not to predict a real server. See engine.py for how each parameter is used.
+    get_profile("nvidia-h100-80gb")                                   # Llama-3.1-8B on one H100
+    get_profile("nvidia-h100-80gb", model_profile="llama-3.1-70b")    # Llama-3.1-70B, tensor-parallel over 4
+    get_profile("nvidia-l4", {"max_num_seqs": "64"})                  # a vLLM flag changed
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
 from pybench.accelerators import get_accelerator
-from pybench.errors import OverrideError, UnknownAccelerator
+from pybench.errors import OverrideError
+from pybench.simulator import hardware
 
 
 @dataclass(frozen=True)
 class Profile:
     accelerator: str
-    ttft_ms: float  # fixed time from arrival to being schedulable: API server, tokenization, scheduling
+    ttft_ms: float  # fixed time from arrival to being schedulable: API server, tokenization
     prefill_tokens_per_s: float  # prompt tokens processed per second of step time
-    decode_base_ms: float  # time of one engine step with a single sequence decoding
-    decode_ms_per_seq: float  # extra step time for each sequence decoding in the step
+    decode_base_ms: float  # time of an engine step that decodes one short sequence (mostly reading the weights)
+    decode_ms_per_seq: float  # compute time of one decoding sequence; counts once a big batch is compute-bound
     max_num_seqs: int  # sequences running at once; the rest wait in a FIFO queue
     max_num_batched_tokens: int  # tokens one step may process (decode tokens + prefill chunks)
     max_model_len: int  # prompt + output tokens a request may use
+    decode_ms_per_1k_context: float = 0.0  # step time per 1,000 tokens of KV cache the step's sequences read
+    num_gpu_blocks: int = 1_000_000  # KV-cache blocks; when they run out, the newest running sequence is preempted
+    block_size: int = hardware.BLOCK_SIZE  # tokens per KV-cache block
+    enable_prefix_caching: bool = True  # reuse cached blocks of identical prompt prefixes (vLLM v1's default)
+    model_profile: str = hardware.DEFAULT_MODEL
+    tensor_parallel_size: int = 1
 
-    def step_ms(self, decoding: int, prefill_tokens: int) -> float:
-        return (
-            self.decode_base_ms
-            + self.decode_ms_per_seq * decoding
-            + 1000.0 * prefill_tokens / self.prefill_tokens_per_s
-        )
+    def step_ms(self, decoding: int, prefill_tokens: int, context_tokens: int = 0) -> float:
+        """Duration of one engine step in which `decoding` sequences get a token, `prefill_tokens` prompt tokens are
+        computed and the step's sequences read `context_tokens` tokens of KV cache: the longer of its memory time
+        (the weights, once, plus the KV read) and its compute time (a roofline)."""
+        memory = self.decode_base_ms + self.decode_ms_per_1k_context * context_tokens / 1000.0
+        compute = self.decode_ms_per_seq * decoding + 1000.0 * prefill_tokens / self.prefill_tokens_per_s
+        return max(compute, memory)
 
-
-PROFILES: dict[str, Profile] = {
-    p.accelerator: p
-    for p in [
-        Profile("nvidia-l4", 25, 4_500, 48, 0.45, 128, 2048, 16_384),
-        Profile("nvidia-tesla-a100", 18, 13_000, 13, 0.11, 256, 8192, 32_768),
-        Profile("nvidia-a100-80gb", 18, 14_000, 12, 0.10, 256, 8192, 131_072),
-        Profile("nvidia-h100-80gb", 15, 30_000, 7, 0.05, 256, 8192, 131_072),
-        Profile("nvidia-h100-mega-80gb", 15, 32_000, 6.5, 0.045, 256, 8192, 131_072),
-        Profile("nvidia-h200-141gb", 15, 33_000, 6, 0.04, 512, 8192, 131_072),
-        Profile("tpu-v5-lite-podslice", 30, 12_000, 14, 0.12, 256, 8192, 32_768),
-        Profile("tpu-v6e-slice", 20, 24_000, 8, 0.06, 256, 8192, 32_768),
-    ]
-}
-
-TUNABLE = [f.name for f in fields(Profile) if f.name != "accelerator"]
+    @property
+    def served_model_name(self) -> str:
+        return hardware.get_model(self.model_profile).served_name
 
 
-def get_profile(accelerator: str, overrides: Mapping[str, object] | None = None) -> Profile:
-    """The profile for a catalog accelerator name, with `overrides` (e.g. {"ttft_ms": "200"}) applied."""
+DERIVED = ("accelerator", "model_profile", "tensor_parallel_size")  # set by the derivation, not tunable directly
+TUNABLE = [f.name for f in fields(Profile) if f.name not in ("accelerator", "model_profile")]
+ZERO_ALLOWED = ("ttft_ms", "decode_base_ms", "decode_ms_per_seq", "decode_ms_per_1k_context")
+
+
+def derive_profile(accelerator: str, model_profile: str = hardware.DEFAULT_MODEL,
+                   tensor_parallel_size: int | None = None, memory_efficiency: float | None = None) -> Profile:
+    """The profile of `model_profile` served by vLLM on `tensor_parallel_size` chips (default: the fewest that fit)."""
+    chip = hardware.get_chip(accelerator)
+    model = hardware.get_model(model_profile)
+    tp = tensor_parallel_size or hardware.default_tp(chip, model)
+    return Profile(
+        accelerator=accelerator,
+        ttft_ms=hardware.API_OVERHEAD_MS,
+        max_num_seqs=chip.max_num_seqs,
+        max_num_batched_tokens=chip.max_num_batched_tokens,
+        model_profile=model.name,
+        tensor_parallel_size=tp,
+        **hardware.roofline(chip, model, tp, memory_efficiency),  # type: ignore[arg-type]
+    )
+
+
+PROFILES: dict[str, Profile] = {name: derive_profile(name) for name in hardware.CHIPS}
+
+
+def get_profile(accelerator: str, overrides: Mapping[str, object] | None = None,
+                model_profile: str = hardware.DEFAULT_MODEL) -> Profile:
+    """The profile for a catalog accelerator name and model profile, with `overrides` (e.g. {"ttft_ms": "200"})
+    applied. `tensor_parallel_size` in the overrides re-derives the hardware terms for that many chips."""
     get_accelerator(accelerator)  # raises UnknownAccelerator listing the valid names
-    if accelerator not in PROFILES:
-        raise UnknownAccelerator(f"No simulator profile for '{accelerator}'; profiles exist for: {', '.join(PROFILES)}.")
-    return apply_overrides(PROFILES[accelerator], overrides or {})
+    overrides = dict(overrides or {})
+    tp = overrides.pop("tensor_parallel_size", None)
+    if tp is not None:
+        tp = _number("tensor_parallel_size", tp, int)
+        if tp not in hardware.tp_sizes(accelerator):
+            raise OverrideError(f"Simulator parameter tensor_parallel_size must be one of "
+                                f"{', '.join(map(str, hardware.tp_sizes(accelerator)))} on {accelerator}, not {tp}.")
+    base = PROFILES[accelerator] if model_profile == hardware.DEFAULT_MODEL and tp is None else derive_profile(
+        accelerator, model_profile, tp)
+    return apply_overrides(base, overrides)
+
+
+def _number(key: str, raw: object, kind: type) -> float | int | bool:
+    if kind is bool:
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise OverrideError(f"Simulator parameter {key} needs true or false, not '{raw}'.")
+    try:
+        number = float(str(raw))
+        value = kind(number)
+        if value != number:
+            raise ValueError(raw)
+    except (TypeError, ValueError, OverflowError):
+        wanted = "an integer" if kind is int else "a number"
+        raise OverrideError(f"Simulator parameter {key} needs {wanted}, not '{raw}'.") from None
+    return value
 
 
 def apply_overrides(profile: Profile, overrides: Mapping[str, object]) -> Profile:
-    changes: dict[str, float | int] = {}
+    changes: dict[str, float | int | bool] = {}
     types = {f.name: f.type for f in fields(Profile)}
     for key, raw in overrides.items():
         if key not in TUNABLE:
             raise OverrideError(f"Unknown simulator parameter '{key}'; valid: {', '.join(TUNABLE)}.")
-        kind = int if types[key] in (int, "int") else float
-        try:
-            number = float(str(raw))
-            value = kind(number)
-            if value != number:
-                raise ValueError(raw)
-        except (TypeError, ValueError):
-            wanted = "an integer" if kind is int else "a number"
-            raise OverrideError(f"Simulator parameter {key} needs {wanted}, not '{raw}'.") from None
-        if value < 0 or (value == 0 and key not in ("ttft_ms", "decode_base_ms", "decode_ms_per_seq")):
+        kind = types[key] if types[key] in (int, bool) else float
+        value = _number(key, raw, kind)
+        if kind is not bool and (value < 0 or (value == 0 and key not in ZERO_ALLOWED)):
             raise OverrideError(f"Simulator parameter {key} must be positive, not {raw}.")
         changes[key] = value
     result = replace(profile, **changes)  # type: ignore[arg-type]
@@ -79,6 +121,13 @@ def apply_overrides(profile: Profile, overrides: Mapping[str, object]) -> Profil
         raise OverrideError(
             f"max_num_batched_tokens ({result.max_num_batched_tokens}) must be at least max_num_seqs "
             f"({result.max_num_seqs}), as in vLLM."
+        )
+    if result.num_gpu_blocks * result.block_size < result.max_model_len and "max_model_len" not in changes:
+        result = replace(result, max_model_len=result.num_gpu_blocks * result.block_size)
+    if result.num_gpu_blocks * result.block_size < result.max_model_len:
+        raise OverrideError(
+            f"The KV cache ({result.num_gpu_blocks} blocks of {result.block_size} tokens) cannot hold one sequence of "
+            f"max_model_len={result.max_model_len} tokens, which vLLM refuses at start-up."
         )
     return result
 

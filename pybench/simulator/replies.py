@@ -8,6 +8,7 @@ encoded per token and no per-request task is woken per token.
 import asyncio
 import time
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
 from pybench.simulator.api import dumps
@@ -72,11 +73,12 @@ def _split_template(message: dict[str, Any], marker: str) -> tuple[bytes, bytes]
 class StreamReply:
     """Writes a streaming request's SSE messages, one token each, to its connection."""
 
-    __slots__ = ("ctx", "done", "head", "include_usage", "last_tail", "preamble", "tail", "transport", "words")
+    __slots__ = ("ctx", "done", "head", "include_usage", "last_tail", "preamble", "tail", "trace", "transport", "words")
 
     def __init__(self, transport: asyncio.Transport | None, done: asyncio.Future, ctx: ReplyContext, words_json: list[bytes],
-                 include_usage: bool):
+                 include_usage: bool, trace: Any = None):
         self.transport = transport
+        self.trace = trace  # a trace.RequestTrace when the simulator records ground truth
         self.done = done
         self.ctx = ctx
         self.words = words_json
@@ -115,6 +117,8 @@ class StreamReply:
         if k == 0 and self.preamble:
             payload = self.preamble + payload
         transport.write(b"%x\r\n%b\r\n" % (len(payload), payload))
+        if self.trace is not None:
+            self.trace.token_times.append(monotonic())
         if seq.finished_at is not None and not self.done.done():
             self.done.set_result(True)
         return True
@@ -123,11 +127,12 @@ class StreamReply:
 class UnaryReply:
     """Waits for the whole output; the handler renders the body once the sequence has finished."""
 
-    __slots__ = ("ctx", "done")
+    __slots__ = ("ctx", "done", "trace")
 
-    def __init__(self, done: asyncio.Future, ctx: ReplyContext):
+    def __init__(self, done: asyncio.Future, ctx: ReplyContext, trace: Any = None):
         self.done = done
         self.ctx = ctx
+        self.trace = trace
 
     def deliver(self, seq: Sequence) -> bool:
         if seq.finished_at is not None and not self.done.done():

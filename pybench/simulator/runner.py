@@ -15,6 +15,7 @@ from pathlib import Path
 from pybench.errors import EndpointError, ToolError
 
 READY_PREFIX = "pybench-sim listening on "
+DEFAULT_MODEL_PROFILE = "llama-3.1-8b"
 TOKENIZER_DIR = Path(__file__).resolve().parent.parent / "assets" / "tokenizer"
 
 
@@ -25,20 +26,28 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     on_ready: Callable[[str], None] | None = None,
+    model_profile: str = DEFAULT_MODEL_PROFILE,
+    trace: Path | None = None,
+    tokenizer: Path | str | None = None,
 ) -> None:
-    """Run the simulator until SIGINT or SIGTERM. `on_ready` gets the base URL once it listens (port 0: any free)."""
+    """Run the simulator until SIGINT or SIGTERM. `on_ready` gets the base URL once it listens (port 0: any free).
+
+    `model_profile` picks the latency model (llama-3.1-8b, llama-3.1-70b); `model` is the name it serves (default:
+    pybench/sim-<model_profile>); `trace` records every request's true times (trace.py) as JSONL; `tokenizer` (a
+    folder or hub id) replaces the bundled offline tokenizer."""
     import asyncio
     import signal
 
     from pybench.simulator.profiles import get_profile
 
-    profile = get_profile(accelerator, overrides)
+    profile = get_profile(accelerator, overrides, model_profile)
     _raise_open_files_limit()
 
     async def main() -> None:
-        from pybench.simulator.server import DEFAULT_MODEL, Simulator, serve_until
+        from pybench.simulator.app import serve_until
+        from pybench.simulator.server import Simulator
 
-        simulator = Simulator(profile, model or DEFAULT_MODEL, TOKENIZER_DIR)
+        simulator = Simulator(profile, model or profile.served_model_name, tokenizer or TOKENIZER_DIR, trace)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -81,16 +90,20 @@ def running(
     overrides: Mapping[str, object] | None = None,
     port: int = 0,
     timeout: float = 30.0,
+    model_profile: str = DEFAULT_MODEL_PROFILE,
+    trace: Path | None = None,
 ) -> Iterator[str]:
     """Run the simulator in a child process on 127.0.0.1 and yield its base URL; the child is stopped on exit.
+    `trace`: a JSONL file that receives every request's true server-side times (see trace.py).
 
     Raises UnknownAccelerator/OverrideError at once for bad arguments, ToolError when the child does not come up.
     """
     from pybench.simulator.profiles import get_profile
 
-    get_profile(accelerator, overrides)
+    get_profile(accelerator, overrides, model_profile)
     argv = [sys.executable, "-m", "pybench.simulator", "--accelerator", accelerator, "--port", str(port)]
-    argv += ["--host", "127.0.0.1"] + (["--model", model] if model else [])
+    argv += ["--host", "127.0.0.1", "--model-profile", model_profile] + (["--model", model] if model else [])
+    argv += ["--trace", str(trace)] if trace else []
     for key, value in (overrides or {}).items():
         argv += ["--set", f"{key}={value}"]
     env = dict(os.environ)

@@ -24,11 +24,21 @@ WORD_TABLE_SEED = 7
 INLINE_TOKENIZE_CHARS = 4096  # longer prompts are tokenized off the event loop
 
 
+CHAT_MESSAGE_ID = -1  # stand-ins for a chat template's tokens in the ids that prefix caching hashes
+CHAT_PRIMING_ID = -2
+
+
 class Vocabulary:
-    def __init__(self, tokenizer_dir: Path):
+    def __init__(self, tokenizer: Path | str):
+        """`tokenizer`: a folder holding tokenizer.json, or a Hugging Face hub id (downloaded, e.g. in a cluster, so
+        the simulator counts tokens exactly as a load generator using that tokenizer does)."""
         from tokenizers import Tokenizer  # type: ignore[import-untyped]
 
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_dir / "tokenizer.json"))
+        path = Path(tokenizer)
+        if (path / "tokenizer.json").is_file():
+            self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        else:
+            self.tokenizer = Tokenizer.from_pretrained(str(tokenizer))
         self.words = self._single_token_words()
         rng = random.Random(WORD_TABLE_SEED)
         weights = [1.0 / (rank + 10) for rank in range(len(self.words))]
@@ -65,6 +75,20 @@ class Vocabulary:
     def count_many(self, texts: list[str]) -> int:
         """Token count of several texts at once; encode_batch releases the GIL, so this can run in a thread."""
         return sum(len(e.ids) for e in self.tokenizer.encode_batch(texts, add_special_tokens=False))
+
+    def ids_many(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of several texts; encode_batch releases the GIL, so this can run in a thread."""
+        return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+
+def chat_ids(message_ids: list[list[int]]) -> list[int]:
+    """The token ids of a chat prompt as a template would lay them out: per message a few template tokens, then its
+    text; then the assistant header. Prefix caching hashes these, so a shared system prompt is a shared prefix."""
+    ids: list[int] = []
+    for text_ids in message_ids:
+        ids += [CHAT_MESSAGE_ID] * CHAT_TOKENS_PER_MESSAGE
+        ids += text_ids
+    return ids + [CHAT_PRIMING_ID] * CHAT_REPLY_PRIMING_TOKENS
 
 
 def message_texts(messages: list[dict[str, Any]]) -> list[str]:
