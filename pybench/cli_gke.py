@@ -31,10 +31,12 @@ def cluster_options(command, results_dir: bool = True):
         click.option("--project", "project_id", help="Google Cloud project [env PROJECT_ID; bootstrap]."),
         click.option("--region", help="Cluster location [env REGION; bootstrap]."),
         click.option("--cluster", "cluster_name",
-                     help="GKE cluster; picks the kubeconfig context gke_PROJECT_REGION_CLUSTER [env CLUSTER; bootstrap]."),
+                     help="GKE cluster; picks the kubeconfig context gke_PROJECT_REGION_CLUSTER "
+                          "[env CLUSTER; bootstrap]."),
     ]
     if results_dir:
-        options.append(click.option("--results-dir", help="Local folder of runs [env PYBENCH_RESULTS; default results]."))
+        options.append(click.option("--results-dir",
+                                    help="Local folder of runs [env PYBENCH_RESULTS; default results]."))
     for option in reversed(options):
         command = option(command)
     return command

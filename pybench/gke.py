@@ -57,12 +57,12 @@ class ClusterTarget:
     schedule_timeout_s: float = jobwatch.SCHEDULE_TIMEOUT_S
 
     def need(self, *names: str) -> None:
-        envs = {"bucket": "BUCKET", "service_account": "KSA"}
-        missing = [n for n in names if not getattr(self, n)]
+        what = {"bucket": "a results bucket (BUCKET)", "service_account": "a Kubernetes service account (KSA)"}
+        missing = [what[n] for n in names if not getattr(self, n)]
         if missing:
             raise SettingsError(
-                f"No {', '.join(missing)} set for the cluster run; run `pybench bootstrap` or set "
-                f"{', '.join(envs.get(n, n.upper()) for n in missing)} (`pybench config` shows every setting)."
+                f"The cluster run needs {' and '.join(missing)}; run `pybench bootstrap`, set the variables or pass "
+                "the flags (`pybench config` shows every setting and where it comes from)."
             )
 
     def store(self) -> RunStore:

@@ -15,10 +15,10 @@ from pybench.progress import LiveProgress, RunProgress
 from pybench.render.manifests import run_selector
 
 # container waiting reasons that do not fix themselves
-STUCK_REASONS = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError",
+STUCK_REASONS = {"ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
                  "CreateContainerError", "CrashLoopBackOff", "RunContainerError"}
-SCHEDULE_TIMEOUT_S = 600.0
-MAX_STREAM_FAILURES = 10  # log stream reconnections in a row that bring nothing new  # how long a pod may wait for a node (the cluster autoscaler may be adding one)
+SCHEDULE_TIMEOUT_S = 600.0  # how long a pod may wait for a node (the cluster autoscaler may be adding one)
+MAX_STREAM_FAILURES = 10  # log stream reconnections in a row that bring nothing new
 
 
 @dataclass
@@ -131,7 +131,8 @@ class LogFollower:
         self.done = threading.Event()
         self._stop = threading.Event()
         self._response: Any = None
-        self._last: tuple[str, str] | None = None
+        self._last: tuple[str, str] | None = None  # timestamp of the last line written
+        self._same = 0  # how many lines written carry that timestamp
         self._thread = threading.Thread(target=self._run, name=f"log-{pod}", daemon=True)
 
     def start(self) -> "LogFollower":
@@ -169,15 +170,16 @@ class LogFollower:
             self.done.set()
 
     def _stream(self, core: Any, out: Any) -> bool:
-        """One connection; True when the log is complete (the container ended) or the pod is gone."""
+        """One connection; True when the log is complete (the container ended) or the pod is gone. A reconnection
+        gets the log from its start again: lines up to the last one written are skipped. Several lines can carry
+        the same timestamp, so the skip counts them."""
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
-        kwargs: dict[str, Any] = {"follow": True, "timestamps": True, "_preload_content": False}
-        if self._last:
-            kwargs["since_seconds"] = 3600 * 24
+        replay = {"until": self._last, "same": self._same}
         try:
-            self._response = core.read_namespaced_pod_log(self.pod, self.namespace, **kwargs)
+            self._response = core.read_namespaced_pod_log(self.pod, self.namespace, follow=True, timestamps=True,
+                                                          _preload_content=False)
             pending = b""
             for chunk in self._response.stream(4096):
                 if self._stop.is_set():
@@ -185,20 +187,26 @@ class LogFollower:
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for raw in lines:
-                    self._emit(raw.decode("utf-8", "replace"), out)
+                    self._emit(raw.decode("utf-8", "replace"), out, replay)
             if pending:
-                self._emit(pending.decode("utf-8", "replace"), out)
+                self._emit(pending.decode("utf-8", "replace"), out, replay)
         except ApiException as e:
             return e.status in (400, 404)
         except (HTTPError, OSError):
             return self._stop.is_set()
         return self._container_ended(core)
 
-    def _emit(self, stamped: str, out: Any) -> None:
+    def _emit(self, stamped: str, out: Any, replay: dict[str, Any]) -> None:
         stamp, _, line = stamped.partition(" ")
         key = _stamp_key(stamp)
-        if self._last is not None and key <= self._last:
-            return
+        if replay["until"] is not None:
+            if key < replay["until"]:
+                return
+            if key == replay["until"] and replay["same"] > 0:
+                replay["same"] -= 1
+                return
+            replay["until"] = None  # past what was written: from here on every line is new
+        self._same = self._same + 1 if key == self._last else 1
         self._last = key
         out.write(line + "\n")
         out.flush()

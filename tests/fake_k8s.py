@@ -50,6 +50,7 @@ class PodScript:
     release: threading.Event = field(default_factory=threading.Event)
     interrupt_on: str | None = None  # Ctrl-C the test (main thread) when a follow stream sends this line
     on_success: Callable[[dict], None] | None = None  # gets the ConfigMap's config: upload reports like the pod
+    paired_stamps: bool = False  # lines 2k and 2k+1 share a timestamp (as lines read in one chunk can)
     drop_stream_after: int | None = None  # end the first follow stream after this many lines (a dropped connection)
 
 
@@ -146,7 +147,8 @@ class FakeCluster:
                 script.release.wait()
             if self.stop.is_set() or self.get("jobs", ns, name) is None:
                 return
-            self.logs[pod_name].append((log_stamp(), line))
+            stamp = self.logs[pod_name][-1][0] if script.paired_stamps and i % 2 else log_stamp()
+            self.logs[pod_name].append((stamp, line))
             time.sleep(script.line_delay_s)
         if script.exit_code == 0 and script.on_success:
             configmap = self.get("configmaps", ns, name)
