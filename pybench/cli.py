@@ -93,7 +93,7 @@ def bench(target, scenario, accelerator, model, endpoint, tokenizer, run_id, res
 
     if target == "gke":
         outcome = bench_gke(scenario, accelerator, model, endpoint, tokenizer, run_id, results_dir, overrides,
-                            max_failure_ratio, gke)
+                            max_failure_ratio, {**gke, "num_workers": num_workers, "sim_set": sim_set})
         if outcome is not None:
             _finish(*outcome)
         return

@@ -80,6 +80,11 @@ def bench_gke(scenario, accelerator, model, endpoint, tokenizer, run_id, results
 
     from pybench.gke import GkeBench, prepare, render_to, run_gke
 
+    if gke.get("num_workers"):
+        raise click.UsageError("--num-workers does not apply to --target gke: inference-perf gets one worker per CPU "
+                               "of its pod; set --job-cpu.")
+    if gke.get("sim_set"):
+        raise click.UsageError("--sim-set is for the local simulator; --target gke benchmarks --endpoint.")
     bench = GkeBench(
         target=_target(gke["namespace"], gke["bucket"], gke["project_id"], gke["region"], gke["cluster_name"],
                        results_dir, gke["ksa"]),

@@ -189,3 +189,13 @@ def test_serve_apply_uses_the_quickstart_applier(tmp_path, monkeypatch):
     assert "deployment.apps/vllm-nvidia-l4-gemma-3-4b-it applied in bench" in out
     assert sorted(p.split("/")[-2] for p in applied) == ["deployments", "networkpolicies", "podmonitorings", "services"]
     assert "1/1 ready" in out and "--endpoint http://vllm-nvidia-l4-gemma-3-4b-it.bench.svc.cluster.local:8000" in out
+
+
+@pytest.mark.parametrize("flag, message", [
+    (("--num-workers", "3"), "--num-workers does not apply to --target gke"),
+    (("--sim-set", "max_num_seqs=8"), "--sim-set is for the local simulator"),
+])
+def test_local_only_flags_are_refused_for_the_cluster(env, flag, message):
+    code, out = bench("flags-1", *flag)
+    assert code == 2 and message in out
+    assert not env.requests
