@@ -73,9 +73,14 @@ def _parse_pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--num-workers", type=click.IntRange(min=1), help="inference-perf worker processes.")
 @click.option("--max-failure-ratio", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               help="A run with a larger share of failed requests is invalid.")
+@click.option("--prometheus", is_flag=True,
+              help="Local: run a Prometheus server (Debian package prometheus) scraping the model server, so "
+                   "inference-perf reports server-side metrics.")
+@click.option("--model-profile", type=click.Choice(["llama-3.1-8b", "llama-3.1-70b"]), default="llama-3.1-8b",
+              show_default=True, help="Local simulator's latency model (without --endpoint).")
 @gke_bench_options
 def bench(target, scenario, accelerator, model, endpoint, tokenizer, run_id, results_dir, overrides, sim_set,
-          num_workers, max_failure_ratio, **gke):
+          num_workers, max_failure_ratio, prometheus, model_profile, **gke):
     """Run a benchmark and print the per-stage table.
 
     Exits 1 when the run is invalid (no successes, too many failures, the load generator fell behind, or
@@ -84,6 +89,7 @@ def bench(target, scenario, accelerator, model, endpoint, tokenizer, run_id, res
     \b
     Example:
       pybench bench --target local --scenario demo --accelerator nvidia-h100-80gb
+      pybench bench --target local --scenario chat --prometheus
       pybench bench --endpoint http://127.0.0.1:8000 --tokenizer ./tok --set load.num_workers=2
       pybench bench --target gke --endpoint http://vllm.bench.svc.cluster.local:8000 --model google/gemma-3-4b-it
     """
@@ -92,6 +98,9 @@ def bench(target, scenario, accelerator, model, endpoint, tokenizer, run_id, res
     from pybench.local import LocalBench, run_local
 
     if target == "gke":
+        if prometheus:
+            raise click.ClickException("--prometheus starts a Prometheus server here, for --target local; "
+                                       "in a cluster use Google Managed Prometheus.")
         outcome = bench_gke(scenario, accelerator, model, endpoint, tokenizer, run_id, results_dir, overrides,
                             max_failure_ratio, {**gke, "num_workers": num_workers, "sim_set": sim_set})
         if outcome is not None:
@@ -101,6 +110,7 @@ def bench(target, scenario, accelerator, model, endpoint, tokenizer, run_id, res
         scenario=scenario, accelerator=accelerator, model=model, endpoint=endpoint, tokenizer=tokenizer,
         run_id=run_id, results_dir=Path(results_dir), overrides=list(overrides),
         sim_overrides=_parse_pairs(sim_set, "--sim-set"), num_workers=num_workers, max_failure_ratio=max_failure_ratio,
+        prometheus=prometheus, model_profile=model_profile,
     ))
     _finish(outcome.result, outcome.verdict, outcome.run_dir)
 
@@ -416,23 +426,33 @@ def compare(runs, giq, stat, match, model, model_server, model_server_version, a
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port).")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="Override a profile parameter, e.g. ttft_ms=200 or max_num_seqs=64 (repeatable).")
-def sim(accelerator: str, model: str | None, host: str, port: int, assignments: tuple[str, ...]) -> None:
+@click.option("--model-profile", type=click.Choice(["llama-3.1-8b", "llama-3.1-70b"]), default="llama-3.1-8b",
+              show_default=True, help="Latency model: the model the simulator behaves like.")
+@click.option("--trace", type=click.Path(dir_okay=False), help="Append every request's true server-side times "
+              "(JSONL) to this file; also served at /debug/requests.")
+def sim(accelerator: str, model: str | None, host: str, port: int, assignments: tuple[str, ...], model_profile: str,
+        trace: str | None) -> None:
     """Serve the built-in vLLM-compatible simulator until Ctrl-C.
 
-    It answers /v1/completions and /v1/chat/completions (streaming or not), /v1/models, /health and /metrics, with
-    latencies from a continuous-batching model of the accelerator.
+    It answers /v1/completions and /v1/chat/completions (streaming or not), /v1/models, /health and /metrics (vLLM's
+    names), with latencies from a model of vLLM's scheduler (continuous batching, chunked prefill, paged KV cache
+    with preemption and prefix caching) on the accelerator.
 
     \b
     Example:
       pybench sim --accelerator nvidia-h100-80gb --port 8000 --set max_num_seqs=64
+      pybench sim --accelerator nvidia-h200-141gb --model-profile llama-3.1-70b --trace truth.jsonl
     """
+    from pathlib import Path
+
     from pybench.accelerators import get_accelerator
     from pybench.simulator import serve
     from pybench.simulator.profiles import parse_assignments
 
     get_accelerator(accelerator)
     serve(accelerator, model=model, overrides=parse_assignments(assignments), host=host, port=port,
-          on_ready=lambda url: click.echo(f"pybench-sim listening on {url} (accelerator {accelerator})"))
+          on_ready=lambda url: click.echo(f"pybench-sim listening on {url} (accelerator {accelerator})"),
+          model_profile=model_profile, trace=Path(trace) if trace else None)
 
 
 @main.command()

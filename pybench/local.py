@@ -42,6 +42,9 @@ class LocalBench:
     sim_overrides: dict[str, str] = field(default_factory=dict)
     num_workers: int | None = None
     max_failure_ratio: float = MAX_FAILURE_RATIO
+    model_profile: str = "llama-3.1-8b"  # the simulator's latency model (without --endpoint)
+    prometheus: bool = False  # run a local Prometheus scraping the server; inference-perf reports its metrics
+    scrape_interval_s: int = 1
 
 
 @dataclass
@@ -58,8 +61,30 @@ def _server(bench: LocalBench) -> Iterator[str]:
         return
     from pybench import simulator
 
-    with simulator.running(bench.accelerator, model=bench.model, overrides=bench.sim_overrides) as url:
+    with simulator.running(bench.accelerator, model=bench.model, overrides=bench.sim_overrides,
+                           model_profile=bench.model_profile) as url:
         yield url
+
+
+def _prometheus_overrides(url: str, scrape_interval_s: int) -> list[str]:
+    """inference-perf collects server metrics from this Prometheus and writes stage and summary reports of them."""
+    return ["metrics.type=prometheus", f"metrics.prometheus.url={url}",
+            f"metrics.prometheus.scrape_interval={scrape_interval_s}",
+            "report.prometheus.summary=true", "report.prometheus.per_stage=true"]
+
+
+@contextlib.contextmanager
+def _prometheus(bench: LocalBench, server_url: str, port: int | None, run_dir: Path) -> Iterator[None]:
+    if port is None:
+        yield
+        return
+    from urllib.parse import urlsplit
+
+    from pybench.prometheus_server import running_prometheus
+
+    with running_prometheus([urlsplit(server_url).netloc], bench.scrape_interval_s, port=port,
+                            log_path=run_dir / "prometheus.log"):
+        yield
 
 
 def run_local(bench: LocalBench, console: Console | None = None) -> Outcome:
@@ -82,11 +107,20 @@ def run_local(bench: LocalBench, console: Console | None = None) -> Outcome:
         run_id=run_id, storage=Storage(local_path=str(run_dir)), model=bench.model, tokenizer=tokenizer,
         num_workers=bench.num_workers, overrides=bench.overrides,
     )
+    if bench.prometheus:
+        from pybench.prometheus_server import find_prometheus
+
+        find_prometheus()  # fail before starting anything when it is not installed
+        request.overrides = _prometheus_overrides("http://127.0.0.1:9090", bench.scrape_interval_s) + bench.overrides
     render_config(request)  # fail on a bad scenario or --set before starting anything
 
     with _server(bench) as url:
         request.endpoint = url
         request.model = endpoints.preflight(url, bench.model)
+        prometheus_port = _free_port() if bench.prometheus else None
+        if prometheus_port:
+            request.overrides = _prometheus_overrides(f"http://127.0.0.1:{prometheus_port}",
+                                                      bench.scrape_interval_s) + bench.overrides
         config = render_config(request)
         run_dir.mkdir(parents=True)
         (run_dir / CONFIG_FILE).write_text(dump_yaml(config))
@@ -94,11 +128,13 @@ def run_local(bench: LocalBench, console: Console | None = None) -> Outcome:
             run_id=run_id, scenario=scenario.name, target="local", accelerator=bench.accelerator,
             model=request.model, endpoint=url, tool_versions=tool_versions(), started_at=now_iso(),
             planned_stages=planned_stages(config),
-            extra={"simulator": not bench.endpoint, "scenario_file": str(scenario.path)},
+            extra={"simulator": not bench.endpoint, "scenario_file": str(scenario.path),
+                   "prometheus": bool(prometheus_port)},
         )
         write_record(run_dir, record)
         progress = RunProgress(planned_stages(config), planned_duration_s(config))
-        exit_code, interrupted = _run_inference_perf(run_dir, url, progress, console, local_tokenizer=tokenizer)
+        with _prometheus(bench, url, prometheus_port, run_dir):
+            exit_code, interrupted = _run_inference_perf(run_dir, url, progress, console, local_tokenizer=tokenizer)
 
     try:
         result: RunResult | None = load_run(run_dir)
@@ -144,6 +180,14 @@ def _run_inference_perf(
     finally:
         stop.set()
         child.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _poll_requests(url: str, progress: RunProgress, stop: threading.Event) -> None:
