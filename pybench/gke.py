@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class ClusterTarget:
-    """Where cluster runs happen, resolved from flags, environment and bootstrap outputs (pybench.gke_settings)."""
+    """Where cluster runs happen: flags, then environment, then bootstrap outputs (see cluster_target)."""
 
     namespace: str
     bucket: str | None
