@@ -16,6 +16,7 @@ from pybench.accelerators import get_accelerator
 from pybench.errors import PreflightError, RunExists, SettingsError, StorageError
 from pybench.progress import LiveProgress
 from pybench.render import (
+    DEFAULT_IMAGE,
     REPORTS_PATH,
     JobSpec,
     RenderRequest,
@@ -145,7 +146,7 @@ def prepare(bench: GkeBench) -> Prepared:
     spec = JobSpec(
         run_id=run_id, namespace=target.namespace, service_account=str(target.service_account),
         accelerator=bench.accelerator, scenario=scenario.name, model=bench.model, cpu=bench.cpu, memory=bench.memory,
-        hf_token_secret=bench.hf_token_secret, **({"image": bench.image} if bench.image else {}),
+        hf_token_secret=bench.hf_token_secret, image=bench.image or DEFAULT_IMAGE,
     )
     docs = render_job_manifests(spec, config)
     record = RunRecord(

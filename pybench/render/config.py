@@ -184,16 +184,16 @@ def _validate_stages(config: dict[str, Any]) -> None:
     from pydantic import ValidationError
 
     load = config.get("load") or {}
-    stage_model = {"concurrent": ConcurrentLoadStage, "trace_session_replay": TraceSessionReplayLoadStage}.get(
-        load.get("type"), StandardLoadStage
-    )
+    models: dict[str, type[Any]] = {"concurrent": ConcurrentLoadStage,
+                                    "trace_session_replay": TraceSessionReplayLoadStage}
+    stage_model = models.get(str(load.get("type")), StandardLoadStage)
     for i, stage in enumerate(load.get("stages") or []):
         if not isinstance(stage, dict):
             raise TypeError(f"field 'load.stages.{i}' must be a mapping such as {{rate: 2, duration: 30}}")
         try:
             stage_model(**stage)
         except ValidationError as e:
-            errors = e.errors()
+            errors: list[Any] = list(e.errors())
             for error in errors:
                 error["loc"] = ("load", "stages", i, *error["loc"])
             raise ValidationError.from_exception_data(e.title, errors) from None
