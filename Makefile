@@ -13,7 +13,7 @@ SCENARIO ?= demo
 ACCELERATOR ?= nvidia-l4
 export ACCELERATOR MODEL_ID ENDPOINT PROJECT_ID REGION CLUSTER NAMESPACE
 
-.PHONY: setup demo test bench bootstrap destroy lint clean
+.PHONY: setup demo test bench bootstrap destroy lint clean prometheus-bin
 
 setup: $(STAMP)
 
@@ -27,8 +27,19 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(PYBENCH) bench --target local --scenario $(SCENARIO)
 
-test: setup
+test: setup prometheus-bin
 	$(BIN)/python -m pytest -q
+
+# tests/test_prometheus.py drives the real Prometheus: install the Debian package when it is missing and we are root
+# (CI lists it in .ci/apt-packages too). A no-op once installed.
+prometheus-bin:
+	@command -v prometheus >/dev/null 2>&1 || test -x /usr/bin/prometheus || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing the Debian package prometheus (tests/test_prometheus.py)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  else \
+	    echo "warning: prometheus is not installed and we are not root; tests/test_prometheus.py will fail (sudo apt-get install prometheus)" >&2; \
+	  fi; }
 
 lint: setup
 	$(BIN)/ruff check pybench tests benchmarks

@@ -90,6 +90,7 @@ def test_a_shared_prefix_skips_its_prefill():
 def test_identical_prompts_still_compute_their_last_token():
     hashes = tuple(block_hashes(list(range(64)), 16))  # exactly 4 full blocks
     first, second = simulate(L4, [Arrival(0.0, 64, 5, hashes), Arrival(1.0, 64, 5, hashes)])
+    assert first.prefix_hit_tokens == 0
     assert second.prefix_hit_tokens == 48  # vLLM recomputes the last block so one token is left to compute
 
 

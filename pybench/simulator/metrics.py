@@ -93,11 +93,17 @@ class ServerMetrics:
                                             "Number of generation tokens processed.", tokens)
         self.request_max_tokens = Histogram("vllm:request_params_max_tokens",
                                             "Histogram of the max_tokens request parameter.", tokens)
+        self.request_max_generation = Histogram("vllm:request_max_num_generation_tokens",
+                                                "Histogram of maximum number of requested generation tokens.", tokens)
+        self.request_n = Histogram("vllm:request_params_n", "Histogram of the n request parameter.", [1, 2, 5, 10, 20])
+        self.request_computed = Histogram("vllm:request_prefill_kv_computed_tokens",
+                                          "Histogram of new KV tokens computed during prefill (excluding cached).",
+                                          tokens)
         self.iteration = Histogram("vllm:iteration_tokens_total", "Histogram of number of tokens per engine_step.",
                                    ITERATION_TOKEN_BUCKETS)
         self.histograms = [self.ttft, self.itl, self.tpot, self.e2e, self.queue, self.inference, self.prefill,
                            self.decode, self.request_prompt, self.request_generation, self.request_max_tokens,
-                           self.iteration]
+                           self.request_max_generation, self.request_n, self.request_computed, self.iteration]
 
     def on_step(self, step: Step, emitted: list[Sequence]) -> None:
         self.generation_tokens += len(emitted)
@@ -120,6 +126,9 @@ class ServerMetrics:
         self.request_prompt.observe(seq.prompt_tokens)
         self.request_generation.observe(seq.generated)
         self.request_max_tokens.observe(max_tokens)
+        self.request_max_generation.observe(max_tokens)
+        self.request_n.observe(1)
+        self.request_computed.observe(seq.prompt_tokens - seq.prefix_hit_tokens)
         if (tpot := seq.tpot) is not None:
             self.tpot.observe(tpot)
 
