@@ -67,7 +67,7 @@ def test_a_run_where_every_request_fails_is_invalid_and_kept(tmp_path):
 
 def test_ctrl_c_keeps_the_reports_of_what_ran(tmp_path):
     argv = [PYBENCH, "bench", "--scenario", TINY, "--results-dir", str(tmp_path), "--run-id", "cut",
-            "--set", "load.stages.1.duration=60"]
+            "--set", "load.stages.1.duration=60", "--set", "load.stage_teardown_grace_seconds=2"]
     # its own process group, so the SIGINT below reaches every process a terminal's Ctrl-C would reach
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     log = tmp_path / "cut" / "inference-perf.log"
@@ -76,7 +76,7 @@ def test_ctrl_c_keeps_the_reports_of_what_ran(tmp_path):
         time.sleep(0.2)
     time.sleep(1)
     os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, out + err
     assert "interrupted" in err
     record = json.loads((tmp_path / "cut" / "run.json").read_text())
