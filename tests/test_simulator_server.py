@@ -249,3 +249,68 @@ def test_a_client_that_goes_away_is_aborted():
             time.sleep(0.05)
         else:
             pytest.fail("the abandoned request was not aborted")
+
+
+def test_vllm_v1_metrics_are_exposed_with_their_types(url):
+    text = get(url, "/metrics")[1]
+    for name, kind in [("vllm:kv_cache_usage_perc", "gauge"), ("vllm:num_preemptions_total", "counter"),
+                       ("vllm:prefix_cache_queries_total", "counter"), ("vllm:prefix_cache_hits_total", "counter"),
+                       ("vllm:inter_token_latency_seconds", "histogram"),
+                       ("vllm:time_per_output_token_seconds", "histogram"),
+                       ("vllm:request_time_per_output_token_seconds", "histogram"),
+                       ("vllm:e2e_request_latency_seconds", "histogram"),
+                       ("vllm:request_queue_time_seconds", "histogram"),
+                       ("vllm:request_prefill_time_seconds", "histogram"),
+                       ("vllm:request_prompt_tokens", "histogram"), ("vllm:iteration_tokens_total", "histogram")]:
+        assert f"# TYPE {name} {kind}" in text, name
+    assert 0 <= metric(text, "vllm:kv_cache_usage_perc", model_name=MODEL) <= 1
+    assert 'vllm:cache_config_info{block_size="16"' in text
+
+
+def test_a_repeated_prompt_hits_the_prefix_cache_and_tokens_are_timed(url):
+    before = get(url, "/metrics")[1]
+    prompt = " ".join(["garden river stone"] * 30)
+    for _ in range(2):
+        post(url, "/v1/completions", {"prompt": prompt, "max_tokens": 4, "ignore_eos": True})
+    after = get(url, "/metrics")[1]
+
+    def delta(name):
+        return metric(after, name, model_name=MODEL) - metric(before, name, model_name=MODEL)
+
+    assert delta("vllm:prefix_cache_queries_total") == delta("vllm:prompt_tokens_total")  # tokens looked up
+    assert delta("vllm:prefix_cache_hits_total") >= 16  # the second request reused the first one's full blocks
+    assert delta("vllm:inter_token_latency_seconds_count") == 2 * 3  # tokens after each first token
+
+
+def test_debug_requests_needs_a_trace(url):
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(url + "/debug/requests", timeout=10)
+    assert error.value.code == 404 and "--trace" in json.loads(error.value.read())["error"]["message"]
+
+
+def test_the_trace_records_each_requests_true_times(tmp_path):
+    from pybench.simulator.trace import load
+
+    trace = tmp_path / "truth.jsonl"
+    overrides = {"ttft_ms": 50, "decode_base_ms": 20, "decode_ms_per_seq": 0, "prefill_tokens_per_s": 1e6}
+    with running("nvidia-l4", overrides=overrides, trace=trace) as base_url:
+        request = urllib.request.Request(
+            base_url + "/v1/completions", headers={"Content-Type": "application/json"},
+            data=json.dumps({"prompt": "a b c", "max_tokens": 5, "stream": True, "ignore_eos": True}).encode())
+        start = time.monotonic()
+        with urllib.request.urlopen(request, timeout=10) as response:
+            request_id = response.headers["X-Request-Id"]
+            response.read()
+        done = time.monotonic()
+        post(base_url, "/v1/completions", {"prompt": "unary", "max_tokens": 2, "ignore_eos": True})
+        recent = json.loads(get(base_url, "/debug/requests")[1])
+    records = load(trace)
+    assert [r["id"] for r in records] == [r["id"] for r in recent] and records[0]["id"] == request_id
+    streamed, unary = records
+    assert start <= streamed["arrival"] < streamed["first_token"] <= streamed["token_times"][-1] <= done  # one clock
+    assert streamed["token_times"][-1] <= streamed["end"] < done + 0.1
+    assert len(streamed["token_times"]) == 5 and streamed["token_times"] == sorted(streamed["token_times"])
+    assert 0.07 <= streamed["first_token"] - streamed["arrival"] < 0.3  # 50 ms overhead + a 20 ms step
+    gaps = [b - a for a, b in zip(streamed["token_times"], streamed["token_times"][1:])]
+    assert all(0.015 <= g < 0.1 for g in gaps)
+    assert unary["stream"] is False and unary["token_times"] == [] and unary["output_tokens"] == 2
