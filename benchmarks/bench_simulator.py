@@ -137,14 +137,14 @@ def main() -> None:
     except (ImportError, ValueError, OSError):
         pass
 
-    flat_out = {"ttft_ms": 0, "decode_base_ms": 0, "decode_ms_per_seq": 0, "max_num_seqs": 1024}
+    flat_out = {"ttft_ms": 0, "decode_base_ms": 0, "decode_ms_per_seq": 0, "decode_ms_per_1k_context": 0,
+                "prefill_tokens_per_s": 1e9, "max_num_seqs": 1024}
     print(f"simulator pinned to CPU 0; clients in this process on CPUs {sorted(os.sched_getaffinity(0))}")
     for concurrency in (64, 256):
         run("zero step time (CPU-bound)", flat_out, concurrency, args.duration, max_tokens=256)
-    run("H100 model (TPOT ~20 ms)", {"max_num_seqs": 256}, 256, args.duration, max_tokens=256)
-    thousand = {"max_num_seqs": 1000, "decode_base_ms": 40, "decode_ms_per_seq": 0}
+    run("H100 profile as is", {}, 256, args.duration, max_tokens=256)
+    thousand = {"max_num_seqs": 1024, "decode_base_ms": 40, "decode_ms_per_seq": 0, "decode_ms_per_1k_context": 0}
     run("40 ms steps", thousand, 1000, max(args.duration, 10.0), max_tokens=100)
-
 
 if __name__ == "__main__":
     main()
