@@ -59,3 +59,40 @@ def test_sim_serves_until_interrupted():
     finally:
         if child.poll() is None:
             child.kill()
+
+
+def test_a_model_that_does_not_fit_is_one_line():
+    assert_one_line_error(*invoke("--accelerator", "tpu-v5-lite-podslice", "--model-profile", "llama-3.1-70b"),
+                          "llama-3.1-70b does not fit on one tpu-v5-lite-podslice host in bf16")
+
+
+def test_the_cli_model_profiles_are_the_simulators():
+    from pybench.simulator.hardware import MODELS
+
+    for command in ("sim", "bench"):
+        option = next(p for p in main.commands[command].params if p.name == "model_profile")
+        assert list(option.type.choices) == list(MODELS)
+
+
+def test_prometheus_is_for_local_runs():
+    result = CliRunner().invoke(main, ["bench", "--target", "gke", "--prometheus"])
+    assert result.exit_code == 1 and "--prometheus starts a Prometheus server here, for --target local" in result.output
+
+
+def test_sim_serves_the_70b_profile_and_records_a_trace(tmp_path):
+    trace = tmp_path / "truth.jsonl"
+    command = [sys.executable, "-c", "from pybench.cli import main; main()", "sim", "--port", "0",
+               "--accelerator", "nvidia-h100-80gb", "--model-profile", "llama-3.1-70b", "--trace", str(trace)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        url = child.stdout.readline().split()[3]
+        with urllib.request.urlopen(url + "/v1/models", timeout=10) as response:
+            assert b'"id":"pybench/sim-llama-3.1-70b"' in response.read()
+        with urllib.request.urlopen(url + "/debug/requests", timeout=10) as response:
+            assert response.read() == b"[]"
+        child.send_signal(signal.SIGINT)
+        assert child.wait(timeout=10) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert trace.exists()
