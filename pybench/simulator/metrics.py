@@ -6,7 +6,7 @@ inference-perf's vLLM client queries these exact names (client/modelserver/vllm_
 """
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Sequence as Buckets
 
 from pybench.simulator.engine import Engine, Sequence, Step
 
@@ -35,7 +35,7 @@ def token_buckets(max_value: int) -> list[float]:
 class Histogram:
     __slots__ = ("buckets", "counts", "help", "name", "sum")
 
-    def __init__(self, name: str, help_text: str, buckets: list[float]):
+    def __init__(self, name: str, help_text: str, buckets: Buckets[float]):
         self.name = name
         self.help = help_text
         self.buckets = [float(b) for b in buckets]
@@ -64,8 +64,7 @@ def _metric(kind: str, name: str, help_text: str, labels: str, value: float) -> 
 
 
 class ServerMetrics:
-    def __init__(self, model: str, engine: Engine, max_model_len: int | None = None,
-                 now: Callable[[], float] | None = None):
+    def __init__(self, model: str, engine: Engine, max_model_len: int | None = None):
         self.labels = f'engine="0",model_name="{model}"'
         self.engine = engine
         self.prompt_tokens = 0

@@ -75,12 +75,11 @@ def get_profile(accelerator: str, overrides: Mapping[str, object] | None = None,
     applied. `tensor_parallel_size` in the overrides re-derives the hardware terms for that many chips."""
     get_accelerator(accelerator)  # raises UnknownAccelerator listing the valid names
     overrides = dict(overrides or {})
-    tp = overrides.pop("tensor_parallel_size", None)
-    if tp is not None:
-        tp = _number("tensor_parallel_size", tp, int)
-        if tp not in hardware.tp_sizes(accelerator):
-            raise OverrideError(f"Simulator parameter tensor_parallel_size must be one of "
-                                f"{', '.join(map(str, hardware.tp_sizes(accelerator)))} on {accelerator}, not {tp}.")
+    raw_tp = overrides.pop("tensor_parallel_size", None)
+    tp = None if raw_tp is None else int(_number("tensor_parallel_size", raw_tp, int))
+    if tp is not None and tp not in hardware.tp_sizes(accelerator):
+        raise OverrideError(f"Simulator parameter tensor_parallel_size must be one of "
+                            f"{', '.join(map(str, hardware.tp_sizes(accelerator)))} on {accelerator}, not {tp}.")
     base = PROFILES[accelerator] if model_profile == hardware.DEFAULT_MODEL and tp is None else derive_profile(
         accelerator, model_profile, tp)
     return apply_overrides(base, overrides)
@@ -111,7 +110,7 @@ def apply_overrides(profile: Profile, overrides: Mapping[str, object]) -> Profil
     for key, raw in overrides.items():
         if key not in TUNABLE:
             raise OverrideError(f"Unknown simulator parameter '{key}'; valid: {', '.join(TUNABLE)}.")
-        kind = types[key] if types[key] in (int, bool) else float
+        kind: type = types[key] if types[key] in (int, bool) else float  # type: ignore[assignment]
         value = _number(key, raw, kind)
         if kind is not bool and (value < 0 or (value == 0 and key not in ZERO_ALLOWED)):
             raise OverrideError(f"Simulator parameter {key} must be positive, not {raw}.")
