@@ -11,6 +11,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,9 +23,9 @@ READY_PREFIX = "pybench-sim listening on "
 
 
 @contextmanager
-def pinned_simulator(overrides: dict[str, object], cpu: int = 0):
+def pinned_simulator(overrides: dict[str, object], cpu: int = 0, extra: tuple[str, ...] = ()):
     """Start `python -m pybench.simulator` pinned to one CPU; yield (base URL, pid)."""
-    argv = [sys.executable, "-m", "pybench.simulator", "--port", "0", "--accelerator", "nvidia-h100-80gb"]
+    argv = [sys.executable, "-m", "pybench.simulator", "--port", "0", "--accelerator", "nvidia-h100-80gb", *extra]
     for key, value in overrides.items():
         argv += ["--set", f"{key}={value}"]
 
@@ -110,8 +111,9 @@ def mean_tpot_ms(url: str) -> float:
     return 1000 * values["sum"] / values["count"] if values.get("count") else float("nan")
 
 
-def run(label: str, overrides: dict[str, object], concurrency: int, duration: float, max_tokens: int) -> None:
-    with pinned_simulator(overrides) as (url, pid):
+def run(label: str, overrides: dict[str, object], concurrency: int, duration: float, max_tokens: int,
+        extra: tuple[str, ...] = ()) -> None:
+    with pinned_simulator(overrides, extra=extra) as (url, pid):
         cpu_before, client_cpu_before = cpu_seconds(pid), time.process_time()
         tally, elapsed = asyncio.run(drive(url, concurrency, duration, max_tokens))
         sim_cpu = (cpu_seconds(pid) - cpu_before) / elapsed
@@ -142,6 +144,8 @@ def main() -> None:
     print(f"simulator pinned to CPU 0; clients in this process on CPUs {sorted(os.sched_getaffinity(0))}")
     for concurrency in (64, 256):
         run("zero step time (CPU-bound)", flat_out, concurrency, args.duration, max_tokens=256)
+    with tempfile.TemporaryDirectory() as tmp:  # recording every token's send time (ground truth)
+        run("zero step time, --trace", flat_out, 256, args.duration, 256, ("--trace", f"{tmp}/truth.jsonl"))
     run("H100 profile as is", {}, 256, args.duration, max_tokens=256)
     thousand = {"max_num_seqs": 1024, "decode_base_ms": 40, "decode_ms_per_seq": 0, "decode_ms_per_1k_context": 0}
     run("40 ms steps", thousand, 1000, max(args.duration, 10.0), max_tokens=100)
