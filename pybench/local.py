@@ -5,6 +5,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,13 +163,21 @@ def _run_inference_perf(
     child = StreamingProcess(argv, cwd=run_dir, env=env, log_path=run_dir / LOG_FILE)
     stop = threading.Event()
     poller = threading.Thread(target=_poll_requests, args=(url, progress, stop), daemon=True)
+    reaper = _ExitReaper(child, run_dir)
     interrupted = False
     try:
         with LiveProgress(progress, console) as live:
             poller.start()
+            reaper.start()
+
+            def on_line(line: str) -> None:
+                reaper.saw_output()
+                live.feed(line)
+
             while True:
                 try:
-                    return child.follow(live.feed), interrupted
+                    code = child.follow(on_line)
+                    return (0 if reaper.reaped else code), interrupted
                 except KeyboardInterrupt:
                     if interrupted:
                         child.kill()
@@ -180,6 +189,33 @@ def _run_inference_perf(
     finally:
         stop.set()
         child.close()
+
+
+class _ExitReaper(threading.Thread):
+    """inference-perf can hang at interpreter exit after writing every report (a multiprocessing queue feeder
+    blocks on requests no worker will read, typically after an interrupted stage). Once its last report is on disk
+    and it has been silent for a while, stop it; its reports are complete, so the run counts as exited cleanly."""
+
+    QUIET_S = 10.0
+    LAST_REPORT = "validation.json"  # inference-perf saves it after every other report
+
+    def __init__(self, child: StreamingProcess, run_dir: Path) -> None:
+        super().__init__(daemon=True)
+        self.child, self.run_dir = child, run_dir
+        self.last_output = time.monotonic()
+        self.reaped = False
+
+    def saw_output(self) -> None:
+        self.last_output = time.monotonic()
+
+    def run(self) -> None:
+        while self.child.proc.poll() is None:
+            time.sleep(1.0)
+            quiet = time.monotonic() - self.last_output > self.QUIET_S
+            if quiet and (self.run_dir / self.LAST_REPORT).exists() and self.child.proc.poll() is None:
+                self.reaped = True
+                self.child.log_note("pybench: inference-perf wrote its reports but did not exit; stopped it.")
+                self.child.kill()
 
 
 def _free_port() -> int:

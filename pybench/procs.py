@@ -32,6 +32,9 @@ class StreamingProcess:
             on_line(line.rstrip("\n"))
         return self.proc.wait()
 
+    def log_note(self, text: str) -> None:
+        self._log.write(text + "\n")
+
     def interrupt(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
