@@ -13,7 +13,7 @@ SCENARIO ?= demo
 ACCELERATOR ?= nvidia-l4
 export ACCELERATOR MODEL_ID ENDPOINT PROJECT_ID REGION CLUSTER NAMESPACE
 
-.PHONY: setup demo test bench bootstrap destroy lint clean prometheus-bin
+.PHONY: setup system-packages demo test bench bootstrap destroy lint clean
 
 setup: $(STAMP)
 
@@ -27,19 +27,21 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(PYBENCH) bench --target local --scenario $(SCENARIO)
 
-test: setup prometheus-bin
+test: setup system-packages
 	$(BIN)/python -m pytest -q
 
-# tests/test_prometheus.py drives the real Prometheus: install the Debian package when it is missing and we are root
-# (CI lists it in .ci/apt-packages too). A no-op once installed.
-prometheus-bin:
-	@command -v prometheus >/dev/null 2>&1 || test -x /usr/bin/prometheus || { \
+# Some tests drive Debian programs for real (prometheus, chromium): install the packages listed in
+# .ci/apt-packages that are missing, when we are root. A no-op once installed.
+system-packages:
+	@missing=$$(for p in $$(cat .ci/apt-packages); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing the Debian package prometheus (tests/test_prometheus.py)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	    echo "installing Debian packages the tests use:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "warning: prometheus is not installed and we are not root; tests/test_prometheus.py will fail (sudo apt-get install prometheus)" >&2; \
-	  fi; }
+	    echo "warning: missing Debian packages (tests that use them will fail): sudo apt-get install" $$missing >&2; \
+	  fi; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check pybench tests benchmarks
