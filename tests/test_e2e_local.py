@@ -92,3 +92,29 @@ def test_report_command_reprints_an_existing_run(tmp_path):
                            text=True)
     assert again.returncode == 0
     assert "Run again" in again.stdout and "Valid run." in again.stdout
+
+
+def test_a_server_dying_mid_run_makes_an_invalid_run_with_its_reports_kept(tmp_path):
+    server = subprocess.Popen([sys.executable, "-m", "pybench.simulator", "--port", "0"], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        url = server.stdout.readline().strip().rsplit(" ", 1)[-1]
+        assert url.startswith("http://127.0.0.1:")
+        from pybench.simulator import TOKENIZER_DIR
+
+        argv = [PYBENCH, "bench", "--scenario", TINY, "--results-dir", str(tmp_path), "--run-id", "dies",
+                "--endpoint", url, "--tokenizer", str(TOKENIZER_DIR), "--set", "load.stages.1.duration=6"]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        log = tmp_path / "dies" / "inference-perf.log"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "Stage 1 - run started" not in (log.read_text() if log.exists() else ""):
+            time.sleep(0.2)
+        server.kill()
+        out, err = proc.communicate(timeout=180)
+    finally:
+        server.kill()
+    assert proc.returncode == 1, out + err
+    assert "run dies is invalid:" in err and "requests failed" in err
+    result = load_run(tmp_path / "dies")
+    assert result.stages[0].successes == 12 and result.stages[1].failures > 0
+    assert json.loads((tmp_path / "dies" / "run.json").read_text())["status"] == "invalid"
