@@ -41,6 +41,10 @@ class ToolError(PybenchError):
     """An external tool (inference-perf, terraform) failed or is missing."""
 
 
+class Cancelled(PybenchError):
+    """The user declined to go on; nothing was changed."""
+
+
 class SettingsError(PybenchError):
     """A required setting is missing or has a bad value."""
 

@@ -73,10 +73,7 @@ def finish(api: Any, target: ClusterTarget, store: RunStore, run_id: str, run_di
         result = None
     exit_code = view.exit_code if view is not None else record.exit_code
     ratio = float(record.extra.get("max_failure_ratio", MAX_FAILURE_RATIO))
-    verdict = judge(result, exit_code, max_failure_ratio=ratio)
-    if result is not None and record.planned_stages and len(result.stages) < record.planned_stages:
-        verdict.reasons.append(f"only {len(result.stages)} of {record.planned_stages} planned stages reported "
-                               "(the run stopped early)")
+    verdict = judge(result, exit_code, max_failure_ratio=ratio, planned_stages=record.planned_stages)
     trouble = view.trouble if view is not None else None
     record.ended_at, record.exit_code = record.ended_at or now_iso(), exit_code
     record.status = "failed" if trouble else "succeeded" if verdict.valid else "invalid"

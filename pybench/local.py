@@ -18,7 +18,14 @@ from pybench.errors import ReportError, RunExists
 from pybench.procs import StreamingProcess
 from pybench.progress import LiveProgress, RunProgress
 from pybench.render import (
-    RenderRequest, Storage, check_run_id, dump_yaml, load_scenario, new_run_id, planned_duration_s, planned_stages,
+    RenderRequest,
+    Storage,
+    check_run_id,
+    dump_yaml,
+    load_scenario,
+    new_run_id,
+    planned_duration_s,
+    planned_stages,
     render_config,
 )
 from pybench.reports import load_run
@@ -130,7 +137,7 @@ def run_local(bench: LocalBench, console: Console | None = None) -> Outcome:
             model=request.model, endpoint=url, tool_versions=tool_versions(), started_at=now_iso(),
             planned_stages=planned_stages(config),
             extra={"simulator": not bench.endpoint, "scenario_file": str(scenario.path),
-                   "prometheus": bool(prometheus_port)},
+                   "prometheus": bool(prometheus_port), "max_failure_ratio": bench.max_failure_ratio},
         )
         write_record(run_dir, record)
         progress = RunProgress(planned_stages(config), planned_duration_s(config))
@@ -141,7 +148,8 @@ def run_local(bench: LocalBench, console: Console | None = None) -> Outcome:
         result: RunResult | None = load_run(run_dir)
     except ReportError:
         result = None
-    verdict = judge(result, exit_code, interrupted, max_failure_ratio=bench.max_failure_ratio)
+    verdict = judge(result, exit_code, interrupted, max_failure_ratio=bench.max_failure_ratio,
+                    planned_stages=record.planned_stages)
     record.ended_at, record.exit_code, record.reasons = now_iso(), exit_code, verdict.reasons
     record.status = "interrupted" if interrupted else "succeeded" if verdict.valid else "invalid"
     write_record(run_dir, record)

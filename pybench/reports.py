@@ -109,6 +109,14 @@ def report_files(run_dir: Path) -> dict[str, Path]:
     return files
 
 
+def resolve_run(run: str, results_dir: str | Path = "results") -> Path:
+    """A run given as a folder, or as a run id inside results_dir."""
+    path = Path(run)
+    if not path.is_dir() and (Path(results_dir) / run).is_dir():
+        return Path(results_dir) / run
+    return path
+
+
 def load_run(run_dir: str | Path) -> RunResult:
     """Parse a run folder. Raises RunNotFound for a missing folder and ReportError for broken or absent reports."""
     run_dir = Path(run_dir)

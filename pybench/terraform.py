@@ -4,6 +4,8 @@ Terraform's standard output is streamed line by line to a callback as it runs; i
 failed command raises ToolError carrying Terraform's own message. python-terraform 0.10's destroy() adds `-force`,
 which Terraform >= 0.15 rejects, so every command here is built with explicit flags through `Terraform.cmd`.
 
+bootstrap() and destroy_all() are the `pybench bootstrap` and `pybench destroy` flows on top of TerraformDriver.
+
 The variables of the last bootstrap are kept in the state folder (bootstrap.tfvars.json) so that destroy, run later,
 addresses the same cluster. Destroy keeps the results bucket unless asked: it destroys every other module and
 resource with `-target`, so the bucket stays in the state and a later bootstrap converges instead of colliding.
@@ -25,8 +27,8 @@ from typing import Any
 from python_terraform import IsFlagged, Terraform  # type: ignore[import-untyped]
 
 from pybench.accelerators import get_accelerator
-from pybench.errors import SettingsError, ToolError
-from pybench.settings import bootstrap_outputs_path, state_dir
+from pybench.errors import Cancelled, SettingsError, ToolError
+from pybench.settings import bootstrap_outputs_path, resolve, state_dir
 
 RESULTS_MODULE = "module.results"
 INSTALL_HINT = (
@@ -78,6 +80,22 @@ class BootstrapConfig:
     provisioning: str = "on-demand"
     reservation_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # any other root variable
+
+    @classmethod
+    def from_settings(cls, project_id: str | None = None, region: str | None = None, cluster: str | None = None,
+                      namespace: str | None = None, ksa: str | None = None, bucket: str | None = None,
+                      accelerator: str | None = None, **fields: Any) -> BootstrapConfig:
+        """Each of the named settings from its flag (None when not given), else the environment, else the last
+        bootstrap's outputs, else its default (`pybench config` shows them). Fails naming every missing one of
+        PROJECT_ID, REGION and CLUSTER. fields: the other variables as they are (node_pool, provisioning, ...)."""
+        project_id = resolve("project_id", project_id).value
+        region = resolve("region", region).value
+        cluster = resolve("cluster", cluster).value
+        require_settings(project_id, region, cluster)
+        return cls(project_id=project_id, location=region, cluster_name=cluster,
+                   namespace=resolve("namespace", namespace).value, ksa_name=resolve("ksa", ksa).value or "pybench",
+                   bucket_name=resolve("bucket", bucket).value, accelerator=resolve("accelerator", accelerator).value,
+                   **fields)
 
     def check(self) -> None:
         require_settings(self.project_id, self.location, self.cluster_name)
@@ -259,6 +277,70 @@ class TerraformDriver:
         except ToolError:
             return None
         return str(value) if value else None
+
+
+@dataclass
+class BootstrapResult:
+    applied: bool  # False: plan only
+    changes: bool  # whether Terraform changed (or, plan only, would change) anything
+    outputs: dict[str, Any] = field(default_factory=dict)  # the module's outputs after apply
+    outputs_path: Path | None = None  # where they were saved for `pybench bench --target gke`
+
+
+def bootstrap(config: BootstrapConfig, state_bucket: str | None = None, plan_only: bool = False,
+              echo: Echo | None = None) -> BootstrapResult:
+    """Check the config, terraform init (state in state_bucket when given), then plan only or apply; Terraform's
+    output goes to echo line by line. Apply saves the outputs where `pybench bench --target gke` finds them."""
+    config.check()
+    driver = TerraformDriver(echo=echo)
+    driver.init(state_bucket=state_bucket)
+    if plan_only:
+        return BootstrapResult(applied=False, changes=driver.plan(config))
+    outputs = driver.apply(config)
+    return BootstrapResult(applied=True, changes=True, outputs=outputs, outputs_path=bootstrap_outputs_path())
+
+
+def destroy_all(delete_results: bool = False, skip_cleanup: bool = False, state_bucket: str | None = None,
+                project_id: str | None = None, region: str | None = None, cluster_name: str | None = None, *,
+                echo: Echo | None = None, warn: Echo | None = None,
+                confirm: Callable[[str], bool] | None = None) -> DestroyResult:
+    """Remove what bootstrap made: pybench's Jobs and ConfigMaps in its namespace first, then terraform destroy.
+
+    The variables are the last bootstrap's (bootstrap.tfvars.json), else PROJECT_ID, REGION and CLUSTER from the
+    arguments or the environment. With delete_results the results bucket and its reports go too, once confirm (when
+    given) says yes; else Cancelled. When the cluster cannot be reached for the cleanup, raises ClusterUnreachable
+    and destroys nothing, unless skip_cleanup: then warn says so and the destroy goes on. Terraform's output and
+    what was cleaned up go to echo."""
+    from pybench import cluster
+
+    echo = echo or (lambda line: None)
+    driver = TerraformDriver(echo=echo)
+    if tfvars_path().is_file():
+        tfvars = json.loads(tfvars_path().read_text())
+    else:
+        config = BootstrapConfig(project_id=resolve("project_id", project_id).value,
+                                 location=resolve("region", region).value,
+                                 cluster_name=resolve("cluster", cluster_name).value,
+                                 namespace=resolve("namespace", None).value)
+        require_settings(config.project_id, config.location, config.cluster_name)
+        tfvars = config.tfvars()
+        driver.write_tfvars(config)
+    if delete_results and confirm is not None and not confirm("Delete the results bucket and every report in it?"):
+        raise Cancelled("Nothing was destroyed.")
+    namespace = tfvars.get("namespace", "pybench")
+    try:
+        count = cluster.delete_pybench_objects(namespace)
+        echo(f"Deleted {count} pybench Job(s) and ConfigMap(s) in namespace {namespace}.")
+    except cluster.ClusterUnreachable as e:
+        if not skip_cleanup:
+            raise cluster.ClusterUnreachable(
+                f"{e} pybench's Jobs and ConfigMaps in namespace {namespace} were not deleted, so nothing was "
+                f"destroyed. Get cluster credentials (gcloud container clusters get-credentials "
+                f"{tfvars.get('cluster_name')} --location {tfvars.get('location')}) or rerun with --skip-cleanup."
+            ) from None
+        (warn or echo)(f"Warning: {e} Skipping the Job and ConfigMap cleanup (--skip-cleanup).")
+    driver.init(state_bucket=state_bucket)
+    return driver.destroy(delete_results=delete_results)
 
 
 def _targets_except_results(addresses: list[str]) -> list[str]:

@@ -1,5 +1,6 @@
 """Bad input: one clear line, exit code 1, no traceback, nothing half-written."""
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -76,7 +77,17 @@ def test_report_on_missing_run(tmp_path):
     assert_one_line_error(code, out, "No run folder at")
 
 
+def all_commands(group: click.Group, path: tuple[str, ...] = ()):
+    """Every command under the group, groups and their subcommands too, as argv paths."""
+    for name, command in group.commands.items():
+        yield (*path, name)
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*path, name))
+
+
 def test_every_command_has_help_with_an_example():
-    for name, command in main.commands.items():
-        code, out = invoke(name, "--help")
-        assert code == 0 and "Example:" in out, name
+    paths = list(all_commands(main))
+    assert ("profiles", "manifest") in paths and ("bench",) in paths
+    for path in paths:
+        code, out = invoke(*path, "--help")
+        assert code == 0 and "Example:" in out, " ".join(path)

@@ -1,9 +1,9 @@
 import pytest
+from reportgen import lifecycle
 
 from pybench.reports import parse_lifecycle
 from pybench.results import RunResult
-from pybench.validity import judge
-from reportgen import lifecycle
+from pybench.validity import judge, judge_recorded
 
 
 def run(*stages):
@@ -45,3 +45,28 @@ def test_inference_perf_failure_and_missing_reports():
 def test_a_stage_where_everything_failed(ok):
     verdict = judge(run(lifecycle(ok=100), lifecycle(ok=ok, failed=3)))
     assert "stage 1: every request failed" in verdict.reasons
+
+
+def test_a_run_that_reports_fewer_stages_than_planned_stopped_early():
+    verdict = judge(run(lifecycle()), planned_stages=3)
+    assert verdict.reasons == ["only 1 of 3 planned stages reported (the run stopped early)"]
+    assert judge(run(lifecycle(), lifecycle()), planned_stages=2).valid
+    # an interrupted run already says its reports cover only what ran
+    assert len(judge(run(lifecycle()), interrupted=True, planned_stages=3).reasons) == 1
+
+
+def recorded(result, **record):
+    result.record = record
+    return judge_recorded(result)
+
+
+def test_a_report_judges_like_the_run_did_from_run_json():
+    ten_percent_failed = run(lifecycle(ok=90, failed=10))
+    assert not recorded(ten_percent_failed, exit_code=0).valid
+    assert recorded(ten_percent_failed, exit_code=0, extra={"max_failure_ratio": 0.2}).valid  # bench's flag
+    assert recorded(run(lifecycle()), exit_code=2).reasons == ["inference-perf exited with code 2"]
+    assert "interrupted" in recorded(run(lifecycle()), status="interrupted", planned_stages=3).reasons[0]
+    assert recorded(run(lifecycle()), planned_stages=2).reasons == [
+        "only 1 of 2 planned stages reported (the run stopped early)"]
+    failed = recorded(run(lifecycle()), status="failed", exit_code=137, reasons=["pod OOMKilled", "x"])
+    assert failed.reasons == ["pod OOMKilled", "inference-perf exited with code 137"]

@@ -13,7 +13,7 @@ from pybench.analysis.per_request import PerRequestData
 from pybench.analysis.slo import Capacity, Slo, StageCheck, capacity, check_stage, goodput
 from pybench.reports import load_run
 from pybench.results import RunResult
-from pybench.validity import Verdict, judge
+from pybench.validity import Verdict, judge_recorded
 
 
 @dataclass
@@ -45,13 +45,6 @@ class RunAnalysis:
         return self.run.run_id
 
 
-def resolve_run(run: str, results_dir: str | Path = "results") -> Path:
-    path = Path(run)
-    if not path.is_dir() and (Path(results_dir) / run).is_dir():
-        return Path(results_dir) / run
-    return path
-
-
 def stage_samples(data: PerRequestData, stage: int | None, warmup_s: float) -> dict[str, np.ndarray]:
     mask = per_request.stage_mask(data, stage, warmup_s)
     columns = per_request.latency_columns(data, mask)
@@ -63,7 +56,7 @@ def analyze(run_dir: str | Path, options: Options | None = None) -> RunAnalysis:
     options = options or Options()
     reported = load_run(run_dir)
     record = reported.record
-    verdict = judge(reported, record.get("exit_code"), record.get("status") == "interrupted")
+    verdict = judge_recorded(reported)
     analysis = RunAnalysis(run=reported, reported=reported, verdict=verdict, slos=options.slos,
                            warmup_s=options.warmup_s)
     if options.use_per_request:

@@ -1,13 +1,14 @@
-"""The bodies of `pybench report` and `pybench compare RUN_A RUN_B ...` (without --giq): cli.py parses the options
-and calls these; they return what to print, and the run ids that are invalid."""
+"""The bodies of `pybench report` and `pybench compare RUN_A RUN_B ...` (without --giq): pybench/cli/run.py parses
+the options and calls these; they return what to print, and the run ids that are invalid."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 
-from pybench.analysis.analyze import Options, RunAnalysis, analyze, resolve_run
+from pybench.analysis.analyze import Options, RunAnalysis, analyze
 from pybench.analysis.slo import parse_slos
+from pybench.reports import resolve_run
 
 FORMATS = ("table", "json", "csv", "markdown")
 

@@ -291,3 +291,17 @@ def no_profile_message(model: str, model_server: str, accelerator: str, availabl
     servers = sorted({p.model_server for p in giq.profiles(model=model).profiles})
     others = f" Model servers with a profile for it: {', '.join(servers)}." if servers else ""
     return f"GKE Inference Quickstart has no profile for {model} on {model_server}.{others}"
+
+
+def published_benchmarks(giq: Giq, model: str, model_server: str, model_server_version: str | None = None,
+                         instance_type: str | None = None, pricing_model: str | None = None) -> list[Profile]:
+    """GIQ's published benchmarks for the model on the model server; NoProfile, naming the machine types (or the
+    model servers) GIQ has one for instead, when there is none."""
+    data = giq.benchmarks(model, model_server, model_server_version, instance_type, pricing_model)
+    if data:
+        return data
+    if instance_type:
+        have = sorted({p.instance_type for p in giq.benchmarks(model, model_server, model_server_version)})
+        raise NoProfile(f"GKE Inference Quickstart has no benchmark for {model} on {model_server} with "
+                        f"{instance_type}; instance types with one: {', '.join(have) or 'none'}.")
+    raise NoProfile(no_profile_message(model, model_server, "any accelerator", [], giq))

@@ -8,7 +8,9 @@ NTPOT, never with TPOT.
 """
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pybench.errors import NoProfile, QuickstartError
@@ -192,3 +194,12 @@ def compare_with_giq(run: RunResult, giq: "Giq", stat: str = "p50", match: str =
     result = compare_run(run, profile, stat, match)
     result.notes[1:1] = notes
     return result
+
+
+def compare_runs_with_giq(runs: Sequence[str], giq: "Giq", stat: str = "p50", match: str = "interpolate",
+                          results_dir: str | Path = "results", **overrides: str | None) -> list[GiqComparison]:
+    """Each run (a folder, or a run id in results_dir) beside GIQ's published figures for its model, model server
+    and accelerator; overrides (model, model_server, ...) stand in for what run.json does not say."""
+    from pybench.reports import load_run, resolve_run
+
+    return [compare_with_giq(load_run(resolve_run(run, results_dir)), giq, stat, match, **overrides) for run in runs]

@@ -9,10 +9,13 @@ import json
 import os
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from pybench.errors import DeployError
+from pybench.quickstart.data import ManifestSet
+from pybench.quickstart.manifests import documents
 
 POLL_S = 3.0
 DEFAULT_TIMEOUT_S = 1800.0  # model servers download their weights before they turn ready
@@ -200,3 +203,21 @@ def deployments_in(docs: list[dict[str, Any]], namespace: str | None = None) -> 
         for d in docs
         if d.get("kind") == "Deployment"
     ]
+
+
+def apply_and_wait(ms: ManifestSet, namespace: str | None, context: str | None, timeout_s: float,
+                   on_applied: Callable[[str], None],
+                   follow: Callable[[], AbstractContextManager[Callable[[RolloutStatus], None]]]) -> bool:
+    """Apply the set's objects to the kubeconfig context (server-side), telling on_applied about each, then wait
+    until its Deployments are ready, shown by the live view follow() opens. True when they are ready; False when the
+    user stopped following (Ctrl-C): the Deployments keep rolling out."""
+    api = kube_client(context)
+    docs = documents(ms)
+    for line in apply_documents(api, docs, namespace):
+        on_applied(line)
+    try:
+        with follow() as on_update:
+            wait_for_deployments(api, deployments_in(docs, namespace), timeout_s, on_update)
+    except KeyboardInterrupt:
+        return False
+    return True

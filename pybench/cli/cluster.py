@@ -1,26 +1,11 @@
-"""The cluster side of the command line: `bench --target gke` options, `config`, `runs`, `collect`, `logs`,
-`cancel` and `serve`. Only click is imported here; everything else inside the commands (`pybench --help` stays fast)."""
+"""Cluster commands: `config`, `runs`, `collect`, `logs`, `cancel` and `serve`, and the options and body of
+`bench --target gke` (the `bench` command itself is in run.py)."""
+
+from typing import Any
 
 import click
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
-INTERRUPTED_EXIT = 130
-
-
-def _console():
-    import sys
-
-    from rich.console import Console
-
-    return Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=160)
-
-
-def _stdout_console():
-    import sys
-
-    from rich.console import Console
-
-    return Console() if sys.stdout.isatty() else Console(width=160)
+from pybench.cli.base import CONTEXT_SETTINGS, INTERRUPTED_EXIT, finish, main, stderr_console, stdout_console
 
 
 def cluster_options(command, results_dir: bool = True):
@@ -73,9 +58,10 @@ def _target(namespace=None, bucket=None, project_id=None, region=None, cluster_n
                           region=region, cluster_name=cluster_name, results_dir=results_dir)
 
 
-def bench_gke(scenario, accelerator, model, endpoint, tokenizer, run_id, results_dir, overrides, max_failure_ratio,
-              gke):
-    """`bench --target gke`; returns (result, verdict, run_dir) for the caller's table, or None."""
+def bench_gke(scenario: str, accelerator: str, model: str | None, endpoint: str | None, tokenizer: str | None,
+              run_id: str | None, results_dir: str, overrides: tuple[str, ...], max_failure_ratio: float,
+              gke: dict[str, Any]) -> None:
+    """`bench --target gke`: render the run (--dry-run, --render-to), or launch, follow and collect it."""
     from pathlib import Path
 
     from pybench.gke import GkeBench, prepare, render_to, run_gke
@@ -92,32 +78,19 @@ def bench_gke(scenario, accelerator, model, endpoint, tokenizer, run_id, results
         run_id=run_id, overrides=list(overrides), image=gke["image"], cpu=gke["job_cpu"], memory=gke["job_memory"],
         hf_token_secret=gke["hf_secret"], max_failure_ratio=max_failure_ratio,
     )
-    if gke["dry_run"] or gke["render_to"]:
-        prepared = prepare(bench)
-        if gke["render_to"]:
-            for path in render_to(prepared, Path(gke["render_to"])):
-                click.echo(f"wrote {path}")
-        else:
-            click.echo(prepared.manifests, nl=False)
-        return None
-    finished = run_gke(bench, _console())
-    if finished is None:
-        raise click.exceptions.Exit(INTERRUPTED_EXIT)
-    return finished.result, finished.verdict, finished.run_dir
+    if gke["render_to"]:
+        for path in render_to(prepare(bench), Path(gke["render_to"])):
+            click.echo(f"wrote {path}")
+    elif gke["dry_run"]:
+        click.echo(prepare(bench).manifests, nl=False)
+    else:
+        finished = run_gke(bench, stderr_console())
+        if finished is None:
+            raise click.exceptions.Exit(INTERRUPTED_EXIT)
+        finish(finished.run_dir, finished.verdict, finished.result)
 
 
-def _show(finished):
-    from pybench.views import print_result
-
-    if finished is None:
-        raise click.exceptions.Exit(INTERRUPTED_EXIT)
-    if finished.result is not None:
-        print_result(finished.result, finished.verdict, _stdout_console())
-    if not finished.verdict.valid:
-        raise click.ClickException(f"run {finished.run_dir.name} is invalid: {'; '.join(finished.verdict.reasons)}.")
-
-
-@click.command(context_settings=CONTEXT_SETTINGS)
+@main.command(context_settings=CONTEXT_SETTINGS)
 @cluster_options
 @click.option("--ksa", help="Kubernetes service account of the Jobs [env KSA; bootstrap].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -133,10 +106,10 @@ def config(namespace, bucket, project_id, region, cluster_name, results_dir, ksa
 
     flags = {"namespace": namespace, "bucket": bucket, "project_id": project_id, "region": region,
              "cluster": cluster_name, "results_dir": results_dir, "ksa": ksa}
-    show_config(flags, _stdout_console(), as_json)
+    show_config(flags, stdout_console(), as_json)
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@main.command(context_settings=CONTEXT_SETTINGS)
 @cluster_options
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Newest runs to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (run.json of each run) instead of a table.")
@@ -151,10 +124,10 @@ def runs(namespace, bucket, project_id, region, cluster_name, results_dir, limit
     from pybench.gke_views import show_runs
 
     target = _target(namespace, bucket, project_id, region, cluster_name, results_dir)
-    show_runs(list_runs(target, limit), target, _stdout_console(), as_json)
+    show_runs(list_runs(target, limit), target, stdout_console(), as_json)
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@main.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("run_id")
 @cluster_options
 @click.option("--no-wait", is_flag=True, help="Fail instead of following a run that is still going.")
@@ -171,10 +144,13 @@ def collect(run_id, namespace, bucket, project_id, region, cluster_name, results
     from pybench.gke_runs import collect as collect_run
 
     target = _target(namespace, bucket, project_id, region, cluster_name, results_dir)
-    _show(collect_run(target, run_id, _console(), wait=not no_wait))
+    finished = collect_run(target, run_id, stderr_console(), wait=not no_wait)
+    if finished is None:
+        raise click.exceptions.Exit(INTERRUPTED_EXIT)
+    finish(finished.run_dir, finished.verdict, finished.result, analysis=False)
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@main.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("run_id")
 @cluster_options
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until the pod ends.")
@@ -189,10 +165,10 @@ def logs(run_id, namespace, bucket, project_id, region, cluster_name, results_di
     from pybench.gke_runs import logs as run_logs
 
     target = _target(namespace, bucket, project_id, region, cluster_name, results_dir)
-    run_logs(target, run_id, click.echo, _console(), follow=follow, tail=tail)
+    run_logs(target, run_id, click.echo, stderr_console(), follow=follow, tail=tail)
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@main.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("run_id")
 @cluster_options
 def cancel(run_id, namespace, bucket, project_id, region, cluster_name, results_dir):
@@ -205,11 +181,11 @@ def cancel(run_id, namespace, bucket, project_id, region, cluster_name, results_
     from pybench.gke_runs import cancel as cancel_run
 
     target = _target(namespace, bucket, project_id, region, cluster_name, results_dir)
-    for name in cancel_run(target, run_id, _console()):
+    for name in cancel_run(target, run_id, stderr_console()):
         click.echo(f"deleted {name}")
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@main.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--accelerator", envvar="ACCELERATOR", default="nvidia-l4", show_default=True,
               help="GKE accelerator of the server [env ACCELERATOR].")
 @click.option("--model", envvar="MODEL_ID", required=True, help="Hugging Face model id to serve [env MODEL_ID].")
@@ -233,10 +209,4 @@ def serve(accelerator, model, namespace, count, name, image, render_to, apply_):
     """
     from pybench.serve import serve_example
 
-    serve_example(accelerator, model, namespace, count, name, image, render_to, apply_, click.echo, _console())
-
-
-def register(group: click.Group) -> None:
-    for command in (config, runs, collect, logs, cancel, serve):
-        group.add_command(command)
-
+    serve_example(accelerator, model, namespace, count, name, image, render_to, apply_, click.echo, stderr_console())
