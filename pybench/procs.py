@@ -14,7 +14,8 @@ class StreamingProcess:
 
     def __init__(self, argv: list[str], cwd: Path, env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
-        self._log = open(log_path, "a", encoding="utf-8", buffering=1)  # line-buffered: others tail it
+        # stays open for the child's lifetime; close() closes it. Line-buffered: tests and users tail it.
+        self._log = open(log_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
         try:
             self.proc = subprocess.Popen(
                 argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

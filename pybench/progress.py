@@ -3,6 +3,7 @@
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Self
 
 from rich.console import Console
 from rich.live import Live
@@ -59,7 +60,7 @@ class LiveProgress:
                           get_renderable=self.progress.render)
         self._last_stage: tuple[int | None, str] = (None, "")
 
-    def __enter__(self) -> "LiveProgress":
+    def __enter__(self) -> Self:
         self._live.__enter__()
         return self
 

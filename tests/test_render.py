@@ -3,16 +3,24 @@ import yaml
 
 from pybench.errors import OverrideError, ScenarioError, UnknownAccelerator
 from pybench.render import (
-    RenderRequest, Storage, available_scenarios, check_run_id, load_scenario, new_run_id, planned_duration_s,
-    planned_stages, render_config,
+    RenderRequest,
+    Storage,
+    available_scenarios,
+    check_run_id,
+    load_scenario,
+    new_run_id,
+    planned_duration_s,
+    planned_stages,
+    render_config,
 )
 
 
 def request(scenario="demo", **kw):
-    defaults = dict(
-        scenario=load_scenario(scenario) if isinstance(scenario, str) else scenario, endpoint="http://vllm.bench.svc.cluster.local:8000/",
-        accelerator="nvidia-h100-80gb", run_id="run-1", storage=Storage(local_path="/tmp/reports"),
-    )
+    defaults = {
+        "scenario": load_scenario(scenario) if isinstance(scenario, str) else scenario,
+        "endpoint": "http://vllm.bench.svc.cluster.local:8000/", "accelerator": "nvidia-h100-80gb",
+        "run_id": "run-1", "storage": Storage(local_path="/tmp/reports"),
+    }
     defaults.update(kw)
     return RenderRequest(**defaults)
 

@@ -1,11 +1,11 @@
 import json
 
 import pytest
-
 from conftest import FIXTURES, write_json
+from reportgen import lifecycle, older_lifecycle
+
 from pybench.errors import ReportError, RunNotFound
 from pybench.reports import load_run
-from reportgen import lifecycle, older_lifecycle
 
 
 def make_run(tmp_path, stages, summary=True, prefix="", record=None):

@@ -72,19 +72,12 @@ def parse_pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
     return pairs
 
 
-def finish(run_dir: "Path", verdict: "Verdict", result: "RunResult | None", analysis: bool = True) -> None:
-    """The end of a run: print it, then exit 1 naming the reasons when it is invalid (its reports are kept).
-
-    analysis: print what `pybench report RUN` prints (stage table, verdict, insights, cost); else only the stage
-    table and the verdict."""
+def finish(run_dir: "Path", verdict: "Verdict", result: "RunResult | None") -> None:
+    """The end of a run: print what `pybench report RUN` prints (stage table, verdict, insights, cost), then exit 1
+    naming the reasons when it is invalid (its reports are kept)."""
     if result is not None:
-        if analysis:
-            from pybench.analysis import commands
+        from pybench.analysis import commands
 
-            commands.report(commands.Request(runs=[str(run_dir)]), stdout_console())
-        else:
-            from pybench.views import print_result
-
-            print_result(result, verdict, stdout_console())
+        commands.report(commands.Request(runs=[str(run_dir)]), stdout_console())
     if not verdict.valid:
         raise click.ClickException(f"run {run_dir.name} is invalid: {'; '.join(verdict.reasons)}.")

@@ -147,7 +147,7 @@ def collect(run_id, namespace, bucket, project_id, region, cluster_name, results
     finished = collect_run(target, run_id, stderr_console(), wait=not no_wait)
     if finished is None:
         raise click.exceptions.Exit(INTERRUPTED_EXIT)
-    finish(finished.run_dir, finished.verdict, finished.result, analysis=False)
+    finish(finished.run_dir, finished.verdict, finished.result)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
