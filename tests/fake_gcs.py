@@ -11,12 +11,12 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 from conftest import free_port
+from fake_http import Handler, JsonHttpServer
 
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
@@ -66,66 +66,36 @@ class FakeGcsServer:
                 self.proc.wait()
 
 
-class FlakyProxy:
+class FlakyProxy(JsonHttpServer):
     """Forwards to upstream, but answers 503 to the next `fail` requests."""
 
     def __init__(self, upstream: str) -> None:
+        super().__init__()
         self.upstream = urlparse(upstream)
         self.fail = 0
         self.failed = 0
         self.forwarded = 0
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                with proxy.lock:
-                    failing = proxy.fail > 0
-                    if failing:
-                        proxy.fail -= 1
-                        proxy.failed += 1
-                if failing:
-                    data = b'{"error": {"code": 503, "message": "Service Unavailable (test proxy)"}}'
-                    return self._reply(503, {"Content-Type": "application/json"}, data)
-                conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-                conn.close()
-                with proxy.lock:
-                    proxy.forwarded += 1
-                out = {k: v for k, v in response.getheaders() if k.lower() not in HOP_HEADERS}
-                return self._reply(response.status, out, data)
-
-            def _reply(self, status: int, headers: dict[str, str], data: bytes) -> None:
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
-
-        return Handler
+    def answer(self, handler: Handler) -> None:
+        body = handler.read_body() or None
+        with self.lock:
+            failing = self.fail > 0
+            if failing:
+                self.fail -= 1
+                self.failed += 1
+        if failing:
+            return handler.send_json(503, {"error": {"code": 503, "message": "Service Unavailable (test proxy)"}})
+        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=30)
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_HEADERS}
+        conn.request(handler.command, handler.path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        with self.lock:
+            self.forwarded += 1
+        out = {k: v for k, v in response.getheaders() if k.lower() not in HOP_HEADERS}
+        return handler.send_body(response.status, data, out)
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +120,6 @@ def gcs(gcs_server: FakeGcsServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 @pytest.fixture
 def flaky_gcs(gcs_server: FakeGcsServer, gcs: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FlakyProxy]:
     """The emulator behind a proxy that fails on demand; clients made after this fixture go through it."""
-    proxy = FlakyProxy(gcs_server.url)
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", proxy.url)
-    yield proxy
-    proxy.close()
+    with FlakyProxy(gcs_server.url) as proxy:
+        monkeypatch.setenv("STORAGE_EMULATOR_HOST", proxy.url)
+        yield proxy

@@ -7,11 +7,10 @@ POST /v1/profiles:fetch, /v1/benchmarkingData:fetch, /v1/optimizedManifest:gener
 """
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
-from urllib.parse import parse_qs, urlparse
+from typing import Any
+
+from fake_http import JsonHttpServer, Request
 
 PRICES = {"spot": 0.35, "on-demand": 1.0, "1-year-cud": 0.63, "3-years-cud": 0.45}  # relative to on-demand
 
@@ -337,47 +336,19 @@ def handle(data: GiqData, method: str, path: str, query: dict[str, str], body: d
     raise ApiError(404, "NOT_FOUND", f"{method} {path} is not a GKE Inference Quickstart method.")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: "FakeGiq"
-
-    def _answer(self) -> None:
-        url = urlparse(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}") if length else {}
-        data = self.server.data
-        data.requests.append((self.command, url.path, body if self.command == "POST" else query))
-        try:
-            code, payload = 200, handle(data, self.command, url.path, query, body)
-        except ApiError as e:
-            code, payload = e.code, e.body
-        raw = json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-class FakeGiq(ThreadingHTTPServer):
+class FakeGiq(JsonHttpServer):
     """`with FakeGiq() as giq:` serves on 127.0.0.1 at giq.url until the block ends."""
 
-    daemon_threads = True
+    content_type = "application/json; charset=UTF-8"
 
     def __init__(self, data: GiqData | None = None):
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__()
         self.data = data or GiqData()
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
 
-    def __enter__(self) -> Self:
-        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
+    def handle_json(self, request: Request) -> tuple[int, Any]:
+        method, path, query, body = request.method, request.path, request.query, request.body
+        self.data.requests.append((method, path, body if method == "POST" else query))
+        try:
+            return 200, handle(self.data, method, path, query, body)
+        except ApiError as e:
+            return e.code, e.body

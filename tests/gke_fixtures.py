@@ -39,19 +39,18 @@ def reports_uploader(client, stages=3, summary=True):
 
 @pytest.fixture
 def env(gcs, tmp_path, monkeypatch):
-    cluster = FakeCluster()
-    cluster.add_service("vllm", "bench")
-    cluster.put("serviceaccounts", "bench", {"apiVersion": "v1", "metadata": {"name": "inference-perf"}})
-    write_kubeconfig(tmp_path / "kubeconfig", cluster.url)
-    for key, value in {"KUBECONFIG": str(tmp_path / "kubeconfig"), "NAMESPACE": "bench", "KSA": "inference-perf",
-                       "BUCKET": gcs.bucket_name, "PYBENCH_STATE_DIR": str(tmp_path / "state"),
-                       "PYBENCH_RESULTS": str(tmp_path / "results"), "PYBENCH_POLL_S": "0.05"}.items():
-        monkeypatch.setenv(key, value)
-    for key in ("PROJECT_ID", "REGION", "CLUSTER", "ENDPOINT", "MODEL_ID", "HF_TOKEN_SECRET", "PYBENCH_IMAGE"):
-        monkeypatch.delenv(key, raising=False)
-    cluster.gcs, cluster.results = gcs, tmp_path / "results"
-    yield cluster
-    cluster.close()
+    with FakeCluster() as cluster:
+        cluster.add_service("vllm", "bench")
+        cluster.put("serviceaccounts", "bench", {"apiVersion": "v1", "metadata": {"name": "inference-perf"}})
+        write_kubeconfig(tmp_path / "kubeconfig", cluster.url)
+        for key, value in {"KUBECONFIG": str(tmp_path / "kubeconfig"), "NAMESPACE": "bench", "KSA": "inference-perf",
+                           "BUCKET": gcs.bucket_name, "PYBENCH_STATE_DIR": str(tmp_path / "state"),
+                           "PYBENCH_RESULTS": str(tmp_path / "results"), "PYBENCH_POLL_S": "0.05"}.items():
+            monkeypatch.setenv(key, value)
+        for key in ("PROJECT_ID", "REGION", "CLUSTER", "ENDPOINT", "MODEL_ID", "HF_TOKEN_SECRET", "PYBENCH_IMAGE"):
+            monkeypatch.delenv(key, raising=False)
+        cluster.gcs, cluster.results = gcs, tmp_path / "results"
+        yield cluster
 
 
 def pybench(*args):

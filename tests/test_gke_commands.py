@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yaml
-from fake_k8s import PodScript, write_kubeconfig
+from fake_k8s import FakeCluster, PodScript, write_kubeconfig
 from gke_fixtures import ENDPOINT, bench, log_lines, pybench, reports_uploader
 
 from pybench.cli import main
@@ -15,7 +15,7 @@ pytest_plugins = ["fake_gcs", "gke_fixtures"]
 
 
 def assert_nothing_created(env, run_id):
-    assert not [r for r in env.requests if r[0] in ("POST", "PATCH", "DELETE")], env.requests
+    assert not [r for r in env.requests if r.method in ("POST", "PATCH", "DELETE")], env.requests
     assert not (env.results / run_id).exists()
     assert not list(env.gcs.list_blobs(env.gcs.bucket_name, prefix=f"runs/{run_id}/"))
 
@@ -156,7 +156,7 @@ def test_a_dropped_log_stream_is_resumed_without_repeats_or_gaps(env, drop_after
     for k in (1, 2, 3):  # every stage event reaches the progress display exactly once
         for event in ("started", "completed"):
             assert out.count(f"stage {k} of 3 {event}") == 1, out
-    streams = [r for r in env.requests if r[1].endswith("/log") and r[2].get("query", {}).get("follow") == "True"]
+    streams = [r for r in env.requests if r.path.endswith("/log") and r.query.get("follow") == "True"]
     assert len(streams) >= 2
 
 
@@ -178,16 +178,14 @@ def test_every_command_has_help_with_an_example():
 
 
 def test_serve_apply_uses_the_quickstart_applier(tmp_path, monkeypatch):
-    import fake_kube
-
-    monkeypatch.setitem(fake_kube.RESOURCES, "networking.k8s.io/v1", [("networkpolicies", "NetworkPolicy", True)])
-    with fake_kube.FakeKube(fake_kube.KubeState(ready_after_reads=1)) as server:
-        monkeypatch.setenv("KUBECONFIG", str(server.write_kubeconfig(tmp_path / "kubeconfig")))
+    with FakeCluster() as server:
+        server.ready_after_reads = 1
+        monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", server.url)))
         code, out = pybench("serve", "--model", "google/gemma-3-4b-it", "--namespace", "bench", "--apply")
-        applied = sorted(path for path in server.state.objects)
     assert code == 0, out
     assert "deployment.apps/vllm-nvidia-l4-gemma-3-4b-it applied in bench" in out
-    assert sorted(p.split("/")[-2] for p in applied) == ["deployments", "networkpolicies", "podmonitorings", "services"]
+    assert sorted(plural for plural, _, _ in server.objects) == ["deployments", "networkpolicies", "podmonitorings",
+                                                                 "services"]
     assert "1/1 ready" in out and "--endpoint http://vllm-nvidia-l4-gemma-3-4b-it.bench.svc.cluster.local:8000" in out
 
 

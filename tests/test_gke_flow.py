@@ -18,7 +18,7 @@ def gcs_record(env, run_id):
 
 
 def posted(env, plural):
-    return [body for method, path, body in env.requests if method == "POST" and path.endswith(f"/{plural}")]
+    return [r.body for r in env.requests if r.method == "POST" and r.path.endswith(f"/{plural}")]
 
 
 def test_success_runs_the_job_follows_it_and_brings_the_reports_home(env):
@@ -47,7 +47,7 @@ def test_success_runs_the_job_follows_it_and_brings_the_reports_home(env):
     assert pod["serviceAccountName"] == "inference-perf"
     assert pod["containers"][0]["resources"]["limits"]["cpu"] == 3
     assert job["metadata"]["labels"]["pybench.dev/model"] == "meta-llama_Llama-3.1-8B-Instruct"
-    patch = next(body for method, path, body in env.requests if method == "PATCH")
+    patch = next(r.body for r in env.requests if r.method == "PATCH")
     owner = patch["metadata"]["ownerReferences"][0]
     assert owner["kind"] == "Job" and owner["uid"] == env.get("jobs", "bench", "pybench-gke-ok")["metadata"]["uid"]
 
@@ -84,7 +84,7 @@ def test_ctrl_c_leaves_the_job_running_and_collect_brings_it_home(env):
     assert code == 130, out
     assert "Stopped following; the Job keeps running in the cluster" in out and "pybench collect gke-detach" in out
     assert env.get("jobs", "bench", "pybench-gke-detach") is not None
-    assert not [m for m, *_ in env.requests if m == "DELETE"]
+    assert not [r for r in env.requests if r.method == "DELETE"]
     assert json.loads((env.results / "gke-detach" / "run.json").read_text())["status"] == "running"
 
     code, out = pybench("logs", "gke-detach", "--tail", "1")
@@ -103,9 +103,9 @@ def test_cancel_deletes_job_and_configmap_and_marks_the_run(env):
     code, out = pybench("cancel", "gke-cancel")
     assert code == 0, out
     assert out.splitlines() == ["deleted job/pybench-gke-cancel", "deleted configmap/pybench-gke-cancel"]
-    deletes = [(path, body) for method, path, body in env.requests if method == "DELETE"]
-    assert deletes[0][0].endswith("/jobs/pybench-gke-cancel")
-    assert "Background" in json.dumps(deletes[0][1])
+    deletes = [r for r in env.requests if r.method == "DELETE"]
+    assert deletes[0].path.endswith("/jobs/pybench-gke-cancel")
+    assert "Background" in json.dumps([deletes[0].body, deletes[0].query])
     assert env.get("jobs", "bench", "pybench-gke-cancel") is None and not env.items("pods", "bench")
     assert gcs_record(env, "gke-cancel")["status"] == "cancelled"
 

@@ -1,5 +1,5 @@
 """`pybench profiles ...` and `pybench compare RUN --giq` end to end: the CLI, the real gkerecommender client on
-PYBENCH_GIQ_ENDPOINT (tests/fake_giq.py) and, for --apply, the real kubernetes client (tests/fake_kube.py)."""
+PYBENCH_GIQ_ENDPOINT (tests/fake_giq.py) and, for --apply, the real kubernetes client (tests/fake_k8s)."""
 
 import csv
 import io
@@ -9,7 +9,7 @@ import tempfile
 import pytest
 from click.testing import CliRunner
 from fake_giq import LLAMA_8B, PROFILES, FakeGiq, service_disabled_error
-from fake_kube import FakeKube
+from fake_k8s import FakeCluster, write_kubeconfig
 from reportgen import lifecycle
 
 from pybench.cli import main
@@ -138,8 +138,8 @@ def test_manifest_writes_files_and_prints_the_endpoint(giq, tmp_path):
 def test_manifest_apply_follows_the_deployment(giq, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(deploy, "POLL_S", 0.01)
-    with FakeKube() as kube:
-        monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+    with FakeCluster() as kube:
+        monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", kube.url)))
         code, out = invoke("profiles", "manifest", "--model", LLAMA_8B, "--model-server", "vllm", "--accelerator",
                            "nvidia-l4", "--namespace", "bench", "--output-dir", str(tmp_path / "out"), "--apply")
     assert code == 0, out
@@ -157,9 +157,9 @@ def test_manifest_apply_follows_the_deployment(giq, tmp_path, monkeypatch):
 def test_manifest_apply_stops_on_a_pod_that_cannot_start(giq, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(deploy, "POLL_S", 0.01)
-    with FakeKube() as kube:
-        kube.state.pod_waiting = "CreateContainerConfigError"
-        monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+    with FakeCluster() as kube:
+        kube.pod_waiting = "CreateContainerConfigError"
+        monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", kube.url)))
         code, out = invoke("profiles", "manifest", "--model", LLAMA_8B, "--model-server", "vllm", "--accelerator",
                            "nvidia-l4", "--namespace", "bench", "--output-dir", str(tmp_path / "out"), "--apply")
     assert code == 1, out

@@ -1,11 +1,11 @@
-"""Generated manifests on disk, and applying them with the real kubernetes client against tests/fake_kube.py."""
+"""Generated manifests on disk, and applying them with the real kubernetes client against tests/fake_k8s."""
 
 import tempfile
 
 import pytest
 import yaml
 from fake_giq import FakeGiq
-from fake_kube import FakeKube, KubeState
+from fake_k8s import FakeCluster, write_kubeconfig
 
 from pybench.errors import DeployError
 from pybench.quickstart import deploy
@@ -29,8 +29,8 @@ def manifest_set() -> ManifestSet:
 def kube(monkeypatch, tmp_path):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the dynamic client's discovery cache goes here
     monkeypatch.setattr(deploy, "POLL_S", 0.01)
-    with FakeKube() as server:
-        monkeypatch.setenv("KUBECONFIG", str(server.write_kubeconfig(tmp_path / "kubeconfig")))
+    with FakeCluster() as server:
+        monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", server.url)))
         yield server
 
 
@@ -78,9 +78,9 @@ def test_apply_then_follow_until_ready(kube, manifest_set):
         "service/vllm-service applied in bench",
         "podmonitoring.monitoring.googleapis.com/vllm-podmonitoring applied in bench",
     ]
-    patches = [r for r in kube.state.requests if r[0] == "PATCH"]
-    assert [r[2] for r in patches] == ["application/apply-patch+yaml"] * 3
-    assert patches[0][1] == "/apis/apps/v1/namespaces/bench/deployments/vllm-llama-3-1-8b-instruct-deployment"
+    patches = [r for r in kube.requests if r.method == "PATCH"]
+    assert [r.content_type for r in patches] == ["application/apply-patch+yaml"] * 3
+    assert patches[0].path == "/apis/apps/v1/namespaces/bench/deployments/vllm-llama-3-1-8b-instruct-deployment"
 
     updates = []
     deploy.wait_for_deployments(api, deploy.deployments_in(docs), on_update=updates.append)
@@ -94,11 +94,11 @@ def test_apply_again_updates_in_place(kube, manifest_set):
     api = deploy.kube_client()
     deploy.apply_documents(api, documents(manifest_set))
     deploy.apply_documents(api, documents(manifest_set))
-    assert len(kube.state.objects) == 3
+    assert len(kube.objects) == 3
 
 
 def test_a_pod_that_cannot_start_stops_the_wait_with_its_reason(kube, manifest_set):
-    kube.state.pod_waiting = "CreateContainerConfigError"
+    kube.pod_waiting = "CreateContainerConfigError"
     api = deploy.kube_client()
     docs = documents(manifest_set)
     deploy.apply_documents(api, docs)
@@ -113,7 +113,7 @@ def test_a_pod_that_cannot_start_stops_the_wait_with_its_reason(kube, manifest_s
 
 
 def test_timeout_says_how_far_it_got(kube, manifest_set):
-    kube.state.ready_after_reads = 10**6
+    kube.ready_after_reads = 10**6
     api = deploy.kube_client()
     docs = documents(manifest_set)
     deploy.apply_documents(api, docs)
@@ -122,7 +122,7 @@ def test_timeout_says_how_far_it_got(kube, manifest_set):
 
 
 def test_missing_namespace_says_how_to_create_it(kube, manifest_set):
-    kube.state.namespaces = {"default"}
+    kube.namespaces = {"default"}
     with pytest.raises(DeployError) as e:
         deploy.apply_documents(deploy.kube_client(), documents(manifest_set))
     assert str(e.value) == ('Kubernetes refused Deployment vllm-llama-3-1-8b-instruct-deployment: 404 namespaces '
@@ -131,13 +131,12 @@ def test_missing_namespace_says_how_to_create_it(kube, manifest_set):
 
 def test_a_kind_the_cluster_does_not_serve_stops_before_anything_is_applied(tmp_path, monkeypatch, manifest_set):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    state = KubeState(group_versions=["v1", "apps/v1", "autoscaling/v2"])
-    with FakeKube(state) as server:
-        monkeypatch.setenv("KUBECONFIG", str(server.write_kubeconfig(tmp_path / "kubeconfig")))
+    with FakeCluster(group_versions=["v1", "apps/v1", "autoscaling/v2"]) as server:
+        monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", server.url)))
         with pytest.raises(DeployError, match=r"does not serve PodMonitoring \(monitoring.googleapis.com/v1\); "
                                               "nothing was applied"):
             deploy.apply_documents(deploy.kube_client(), documents(manifest_set))
-    assert not any(r[0] == "PATCH" for r in state.requests)
+    assert not any(r.method == "PATCH" for r in server.requests)
 
 
 def test_no_kubeconfig(monkeypatch, tmp_path):
@@ -149,10 +148,6 @@ def test_no_kubeconfig(monkeypatch, tmp_path):
 
 def test_unreachable_cluster(monkeypatch, tmp_path, closed_port_url, manifest_set):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    kubeconfig = tmp_path / "kubeconfig"
-    with FakeKube() as server:
-        server.write_kubeconfig(kubeconfig)
-    kubeconfig.write_text(kubeconfig.read_text().replace(server.url, closed_port_url))
-    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", closed_port_url)))
     with pytest.raises(DeployError, match=f"Cannot reach the Kubernetes API at {closed_port_url}"):
         deploy.apply_documents(deploy.kube_client(), documents(manifest_set))

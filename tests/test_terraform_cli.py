@@ -1,17 +1,14 @@
 """`pybench bootstrap` and `pybench destroy` through click's CliRunner, on the built-in Terraform fixture
-(tests/terraform/fixture) and, for the Job/ConfigMap cleanup, a local stand-in for the Kubernetes API."""
+(tests/terraform/fixture) and, for the Job/ConfigMap cleanup, the fake Kubernetes API (tests/fake_k8s)."""
 
 import json
-import re
 import shutil
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from click.testing import CliRunner
+from conftest import free_port
+from fake_k8s import FakeCluster, write_kubeconfig
 
 from pybench.cli import main
 from pybench.terraform import INSTALL_HINT
@@ -25,78 +22,6 @@ MISSING_ALL = ("Error: Missing PROJECT_ID, REGION, CLUSTER: set them in the envi
                "CLUSTER=my-cluster.\n")
 
 
-class FakeKube:
-    """Answers list and delete for Jobs and ConfigMaps, the only calls pybench destroy makes."""
-
-    def __init__(self, objects: dict[str, list[dict]], missing_namespace: bool = False) -> None:
-        self.objects = objects  # "jobs"/"configmaps" -> [{"name", "labels"}]
-        self.missing_namespace = missing_namespace
-        self.requests: list[tuple[str, str, dict]] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, code: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _route(self, method: str) -> None:
-                url = urlparse(self.path)
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                query.update(json.loads(body) if body else {})
-                fake.requests.append((method, url.path, query))
-                m = re.fullmatch(r"/apis?(?:/batch)?/v1/namespaces/([^/]+)/(jobs|configmaps)(?:/([^/]+))?", url.path)
-                if not m or fake.missing_namespace:
-                    return self._send(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
-                                            "reason": "NotFound", "code": 404})
-                namespace, plural, name = m.groups()
-                if method == "GET":
-                    key, _, value = query.get("labelSelector", "").partition("=")
-                    items = [{"metadata": {"name": o["name"], "namespace": namespace, "labels": o["labels"]}}
-                             for o in fake.objects[plural] if o["labels"].get(key) == value]
-                    kind = "JobList" if plural == "jobs" else "ConfigMapList"
-                    return self._send(200, {"kind": kind, "apiVersion": "v1", "metadata": {}, "items": items})
-                fake.objects[plural] = [o for o in fake.objects[plural] if o["name"] != name]
-                return self._send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
-
-            def do_GET(self):
-                self._route("GET")
-
-            def do_DELETE(self):
-                self._route("DELETE")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def write_kubeconfig(path: Path, server: str) -> Path:
-    path.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "fake",
-        "clusters": [{"name": "fake", "cluster": {"server": server}}],
-        "users": [{"name": "fake", "user": {"token": "fake-token"}}],
-        "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
-    }))
-    return path
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def env(tmp_path, monkeypatch) -> Path:
     """No pybench settings in the environment; private state folder; the fixture as the Terraform root."""
@@ -106,7 +31,7 @@ def env(tmp_path, monkeypatch) -> Path:
     work = tmp_path / "tf"
     shutil.copytree(FIXTURE, work)
     monkeypatch.setenv("PYBENCH_TERRAFORM_DIR", str(work))
-    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{closed_port()}")))
+    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{free_port()}")))
     return work
 
 
@@ -215,9 +140,10 @@ def test_destroy_skip_cleanup_keeps_the_results(env, tmp_path):
 @needs_terraform
 def test_destroy_deletes_pybench_objects_first_then_asks_before_deleting_results(env, tmp_path, monkeypatch):
     pybench = {"app.kubernetes.io/managed-by": "pybench"}
-    kube = FakeKube({"jobs": [{"name": "run-1", "labels": pybench}, {"name": "other", "labels": {}}],
-                     "configmaps": [{"name": "run-1-config", "labels": pybench}, {"name": "keep", "labels": {}}]})
-    try:
+    with FakeCluster(namespaces=("pybench",)) as kube:
+        for plural, name, labels in [("jobs", "run-1", pybench), ("jobs", "other", {}),
+                                     ("configmaps", "run-1-config", pybench), ("configmaps", "keep", {})]:
+            kube.put(plural, "pybench", {"metadata": {"name": name, "labels": labels}})
         monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig-ok", kube.url)))
         bootstrap_ok()
 
@@ -229,14 +155,12 @@ def test_destroy_deletes_pybench_objects_first_then_asks_before_deleting_results
         result = invoke("destroy", "--delete-results", input="y\n")
         assert result.exit_code == 0, result.output
         assert "Deleted 2 pybench Job(s) and ConfigMap(s) in namespace pybench." in result.stdout
-        assert [o["name"] for o in kube.objects["jobs"]] == ["other"]
-        assert [o["name"] for o in kube.objects["configmaps"]] == ["keep"]
+        assert [o["metadata"]["name"] for o in kube.items("jobs")] == ["other"]
+        assert [o["metadata"]["name"] for o in kube.items("configmaps")] == ["keep"]
         assert result.stdout.rstrip().endswith("Destroyed everything pybench bootstrap made.")
         assert (env / "results-destroyed").read_text() == "demo-project-pybench-results force_destroy=true\n"
-        deletes = [(path, q) for method, path, q in kube.requests if method == "DELETE"]
+        deletes = [(r.path, {**r.query, **r.body}) for r in kube.requests if r.method == "DELETE"]
         assert deletes[0] == ("/apis/batch/v1/namespaces/pybench/jobs/run-1", {"propagationPolicy": "Background"})
-    finally:
-        kube.close()
 
 
 def test_delete_pybench_objects_selects_by_label_and_tolerates_a_missing_namespace():
@@ -244,16 +168,14 @@ def test_delete_pybench_objects_selects_by_label_and_tolerates_a_missing_namespa
 
     from pybench.cluster import delete_pybench_objects
 
-    kube = FakeKube({"jobs": [], "configmaps": [{"name": "c", "labels": {"app.kubernetes.io/managed-by": "pybench"}}]})
-    try:
+    with FakeCluster() as kube:
+        kube.put("configmaps", "bench", {"metadata": {"name": "c", "labels": {"app.kubernetes.io/managed-by": "pybench"}}})
         api = client.ApiClient(client.Configuration(host=kube.url))
         assert delete_pybench_objects("bench", api_client=api) == 1
-        gets = [q for method, _, q in kube.requests if method == "GET"]
+        gets = [r.query for r in kube.requests if r.method == "GET"]
         assert all(q["labelSelector"] == "app.kubernetes.io/managed-by=pybench" for q in gets)
-        kube.missing_namespace = True
+        assert "gone" not in kube.namespaces
         assert delete_pybench_objects("gone", api_client=api) == 0
-    finally:
-        kube.close()
 
 
 def test_destroy_with_delete_results_and_yes_does_not_ask(env, monkeypatch):
