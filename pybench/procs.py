@@ -47,3 +47,14 @@ class StreamingProcess:
     def close(self) -> None:
         self.kill()
         self._log.close()
+
+
+def stop(child: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Ask a child to end (SIGTERM), and kill it if it has not within `timeout` seconds."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

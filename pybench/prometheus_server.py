@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from pybench.errors import ToolError
+from pybench.procs import stop
 
 JOB = "model-server"
 DEBIAN_BINARY = "/usr/bin/prometheus"
@@ -105,13 +106,7 @@ def running_prometheus(targets: list[str], scrape_interval_s: int = 1, port: int
             time.sleep(0.1)
         yield url
     finally:
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stop(child, timeout=15)
         log.close()
         shutil.rmtree(workdir, ignore_errors=True)
 

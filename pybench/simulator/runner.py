@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pybench.errors import EndpointError, ToolError
+from pybench.procs import stop
 
 READY_PREFIX = "pybench-sim listening on "
 DEFAULT_MODEL_PROFILE = "llama-3.1-8b"
@@ -119,7 +120,7 @@ def running(
             _wait_healthy(url, child, deadline, stderr)
             yield url
         finally:
-            _stop(child)
+            stop(child)
 
 
 def _read_ready_line(child: subprocess.Popen, deadline: float, stderr) -> str:
@@ -163,13 +164,3 @@ def _stderr_tail(stderr) -> str:
     stderr.seek(0)
     tail = stderr.read()[-2000:].strip()
     return f" Its stderr ends with:\n{tail}" if tail else ""
-
-
-def _stop(child: subprocess.Popen) -> None:
-    if child.poll() is None:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
