@@ -125,4 +125,4 @@ def test_run_ids():
 
 
 def test_planned_duration():
-    assert planned_duration_s(load_scenario("demo").config) == 8 * 3 + 2 * 1
+    assert planned_duration_s(load_scenario("demo").config) == 6 * 3 + 2 * 1
