@@ -3,6 +3,7 @@ endpoint), with everything written to results/<run-id>/."""
 
 import contextlib
 import os
+import signal
 import sys
 import threading
 import time
@@ -96,7 +97,31 @@ def _prometheus(bench: LocalBench, server_url: str, port: int | None, run_dir: P
 
 
 def run_local(bench: LocalBench, console: Console | None = None) -> Outcome:
-    """Validate everything, then run; every check that can fail happens before results/<run-id>/ is created."""
+    """Validate everything, then run; every check that can fail happens before results/<run-id>/ is created.
+
+    SIGTERM (e.g. `kill`, a closing terminal) is handled like Ctrl-C, so the children never outlive pybench and the
+    reports of what ran are kept."""
+    with _terminate_like_ctrl_c():
+        return _run_local(bench, console)
+
+
+@contextlib.contextmanager
+def _terminate_like_ctrl_c() -> Iterator[None]:
+    def raise_interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_local(bench: LocalBench, console: Console | None) -> Outcome:
     console = console or Console(stderr=True)
     get_accelerator(bench.accelerator)
     scenario = load_scenario(bench.scenario)

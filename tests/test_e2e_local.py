@@ -122,3 +122,22 @@ def test_a_server_dying_mid_run_makes_an_invalid_run_with_its_reports_kept(tmp_p
     result = load_run(tmp_path / "dies")
     assert result.stages[0].successes == 12 and result.stages[1].failures > 0
     assert json.loads((tmp_path / "dies" / "run.json").read_text())["status"] == "invalid"
+
+
+def test_sigterm_stops_the_run_like_ctrl_c_and_leaves_no_process_behind(tmp_path):
+    argv = [PYBENCH, "bench", "--scenario", TINY, "--results-dir", str(tmp_path), "--run-id", "term",
+            "--set", "load.stages.1.duration=60", "--set", "load.stage_teardown_grace_seconds=2"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "term" / "inference-perf.log"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "Stage 1 - run started" not in (log.read_text() if log.exists() else ""):
+        time.sleep(0.2)
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=True).stdout.split()
+    assert len(children) == 2  # the simulator and inference-perf
+    proc.terminate()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, out + err
+    assert json.loads((tmp_path / "term" / "run.json").read_text())["status"] == "interrupted"
+    assert load_run(tmp_path / "term").stages[0].successes == 12
+    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    assert alive == [], "children outlived pybench"
