@@ -91,3 +91,9 @@ def test_every_command_has_help_with_an_example():
     for path in paths:
         code, out = invoke(*path, "--help")
         assert code == 0 and "Example:" in out, " ".join(path)
+
+
+def test_cluster_only_flags_on_a_local_run(results):
+    code, out = invoke("bench", "--dry-run", "--cluster", "c", "--results-dir", str(results))
+    assert_one_line_error(code, out, "--dry-run, --cluster: for --target gke only; add --target gke or leave them out.")
+    assert not results.exists()

@@ -62,6 +62,7 @@ def bench(target, scenario, accelerator, model, endpoint, tokenizer, run_id, res
         return
     from pybench.local import LocalBench, run_local
 
+    _reject_cluster_flags(gke)
     outcome = run_local(LocalBench(
         scenario=scenario, accelerator=accelerator, model=model, endpoint=endpoint, tokenizer=tokenizer,
         run_id=run_id, results_dir=Path(results_dir), overrides=list(overrides),
@@ -69,6 +70,18 @@ def bench(target, scenario, accelerator, model, endpoint, tokenizer, run_id, res
         prometheus=prometheus, model_profile=model_profile,
     ))
     finish(outcome.run_dir, outcome.verdict, outcome.result)
+
+
+def _reject_cluster_flags(gke_options: dict) -> None:
+    """Flags that only mean something for --target gke would be silently ignored by a local run: say so."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    given = [p.opts[0] for p in ctx.command.params
+             if p.name in gke_options and ctx.get_parameter_source(p.name) == ParameterSource.COMMANDLINE]
+    if given:
+        raise click.ClickException(f"{', '.join(given)}: for --target gke only; add --target gke or leave "
+                                   f"{'it' if len(given) == 1 else 'them'} out.")
 
 
 def _analysis_options(command, results_dir: bool = True):
