@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jsonschema
-import kubernetes_validate
 import pytest
 import yaml
+from k8s_schemas import validate_manifest
 from kubernetes_validate.utils import latest_version
 
 from pybench.render import (
@@ -34,19 +33,6 @@ VERSIONS = ["1.33", latest_version()]
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 # the fields of monitoring.googleapis.com/v1 PodMonitoring the examples use (kubernetes-validate has no CRDs)
-POD_MONITORING_SCHEMA = {
-    "type": "object", "additionalProperties": False, "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "monitoring.googleapis.com/v1"}, "kind": {"const": "PodMonitoring"},
-        "metadata": {"type": "object", "required": ["name", "namespace"]},
-        "spec": {"type": "object", "additionalProperties": False, "required": ["selector", "endpoints"], "properties": {
-            "selector": {"type": "object", "properties": {"matchLabels": {"type": "object"}}},
-            "endpoints": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "additionalProperties": False, "required": ["port"], "properties": {
-                    "port": {"type": ["string", "integer"]}, "path": {"type": "string"},
-                    "interval": {"type": "string", "pattern": r"^\d+[smh]$"}}}}}},
-    },
-}
 
 
 def render_run(run_id="20261204-101500-sweep-nvidia-h100-80gb-1a2b", scenario="sweep", **spec):
@@ -72,10 +58,7 @@ ALL_SETS = {
 def test_manifests_validate_strictly(name, version):
     docs = yaml.safe_load_all(dump_manifests(ALL_SETS[name]()))  # what users apply: the YAML text
     for doc in docs:
-        if doc["kind"] == "PodMonitoring":
-            jsonschema.validate(doc, POD_MONITORING_SCHEMA)
-        else:
-            kubernetes_validate.validate(doc, version, strict=True)
+        validate_manifest(doc, version)
         for value in doc["metadata"].get("labels", {}).values():
             assert len(value) <= 63 and LABEL_VALUE.match(value), value
 

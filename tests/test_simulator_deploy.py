@@ -11,10 +11,9 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import jsonschema
-import kubernetes_validate
 import pytest
 import yaml
+from k8s_schemas import validate_manifest
 from kubernetes_validate.utils import latest_version
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,18 +21,6 @@ DOCKERFILE = ROOT / "deploy" / "simulator" / "Dockerfile"
 REQUIREMENTS = ROOT / "deploy" / "simulator" / "requirements.txt"
 MANIFESTS = ROOT / "manifests" / "servers" / "simulator"
 CHECKOV = Path(sys.executable).with_name("checkov")
-POD_MONITORING_SCHEMA = {
-    "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "monitoring.googleapis.com/v1"},
-        "spec": {"type": "object", "additionalProperties": False, "required": ["selector", "endpoints"], "properties": {
-            "selector": {"type": "object", "properties": {"matchLabels": {"type": "object"}}},
-            "endpoints": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "additionalProperties": False, "required": ["port"], "properties": {
-                    "port": {"type": ["string", "integer"]}, "path": {"type": "string"},
-                    "interval": {"type": "string", "pattern": r"^\d+[smh]$"}}}}}},
-    },
-}
 
 
 def rendered() -> list[dict]:
@@ -58,10 +45,7 @@ def test_the_manifests_validate_strictly(version):
     kinds = []
     for doc in rendered():
         kinds.append(doc["kind"])
-        if doc["kind"] == "PodMonitoring":
-            jsonschema.validate(doc, POD_MONITORING_SCHEMA)
-        else:
-            kubernetes_validate.validate(doc, version, strict=True)
+        validate_manifest(doc, version)
     assert sorted(kinds) == ["Deployment", "NetworkPolicy", "PodMonitoring", "Service"]
 
 
