@@ -217,10 +217,7 @@ class Giq:
         """Published benchmarking data; an empty list when the model is known but nothing matches."""
         from google.api_core import exceptions as gexc
 
-        info = {"model": model, "model_server": model_server}
-        if model_server_version:
-            info["model_server_version"] = model_server_version
-        request: dict[str, Any] = {"model_server_info": info}
+        request: dict[str, Any] = {"model_server_info": _server_info(model, model_server, model_server_version)}
         if instance_type:
             request["instance_type"] = instance_type
         if pricing_model:
@@ -256,10 +253,8 @@ class Giq:
         accelerators = sorted({p.accelerator for p in available})
         if accelerator not in accelerators:
             raise NoProfile(no_profile_message(model, model_server, accelerator, available, self))
-        info = {"model": model, "model_server": model_server}
-        if model_server_version:
-            info["model_server_version"] = model_server_version
-        request: dict[str, Any] = {"model_server_info": info, "accelerator_type": accelerator}
+        request: dict[str, Any] = {"model_server_info": _server_info(model, model_server, model_server_version),
+                                   "accelerator_type": accelerator}
         if namespace:
             request["kubernetes_namespace"] = namespace
         req = _requirements(target_ttft_ms, target_ntpot_ms)
@@ -305,3 +300,11 @@ def published_benchmarks(giq: Giq, model: str, model_server: str, model_server_v
         raise NoProfile(f"GKE Inference Quickstart has no benchmark for {model} on {model_server} with "
                         f"{instance_type}; instance types with one: {', '.join(have) or 'none'}.")
     raise NoProfile(no_profile_message(model, model_server, "any accelerator", [], giq))
+
+
+def _server_info(model: str, model_server: str, version: str | None) -> dict[str, str]:
+    """GIQ's ModelServerInfo, with the version only when one is given."""
+    info = {"model": model, "model_server": model_server}
+    if version:
+        info["model_server_version"] = version
+    return info
