@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from pybench.reports import load_run
@@ -42,7 +41,6 @@ def inference_perf_config(url: str, reports: Path) -> dict:
     }
 
 
-@pytest.mark.skipif(not INFERENCE_PERF.exists(), reason="inference-perf is not installed next to this Python")
 def test_reported_latencies_are_within_2_percent_of_the_truth(tmp_path):
     reports, trace_file = tmp_path / "reports", tmp_path / "truth.jsonl"
     with running("nvidia-l4", overrides={"ttft_ms": 200}, trace=trace_file) as url:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from pybench.simulator import TOKENIZER_DIR, running
@@ -16,7 +15,6 @@ INFERENCE_PERF = Path(sys.executable).with_name("inference-perf")
 MODEL = "pybench/sim-llama-3.1-8b"
 
 
-@pytest.mark.skipif(not INFERENCE_PERF.exists(), reason="inference-perf is not installed next to this Python")
 def test_inference_perf_run_against_the_simulator(tmp_path):
     reports = tmp_path / "reports"
     with running("nvidia-h100-80gb") as url:
